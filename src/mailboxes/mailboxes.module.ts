@@ -1,9 +1,14 @@
 import { Module } from '@nestjs/common';
+import { MailboxExtensions } from './mailbox-extensions';
 import { MailboxLogService } from './mailbox-log.service';
 import { MailboxStateService } from './mailbox-state.service';
+import { MailboxView } from './mailbox.view';
+import { MailboxesController } from './mailboxes.controller';
+import { MailboxesService } from './mailboxes.service';
 
 @Module({
-  providers: [MailboxLogService, MailboxStateService],
-  exports: [MailboxLogService, MailboxStateService],
+  controllers: [MailboxesController],
+  providers: [MailboxLogService, MailboxStateService, MailboxExtensions, MailboxesService, MailboxView],
+  exports: [MailboxLogService, MailboxStateService, MailboxExtensions, MailboxesService, MailboxView],
 })
 export class MailboxesModule {}

@@ -1,0 +1,94 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MIGRATIONS } from '../../migrations';
+import { ENTITIES } from '../../src/app.entities';
+import { createDataSource } from '../../src/core/database/data-source.factory';
+import { Database } from '../../src/core/database/database';
+import { runMigrations } from '../../src/core/database/migrate';
+import { createDatabase, dropDatabase } from '../support/postgres';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Two overlapping units of work: A writes, waits, B writes and fails, A commits. */
+async function overlappingTransactions(db: Database): Promise<string[]> {
+  await db.run((em) => em.query('CREATE TABLE IF NOT EXISTS overlap_probe (name text)'));
+  await db.run((em) => em.query('DELETE FROM overlap_probe'));
+  const first = db.transaction(async (em) => {
+    await em.query(`INSERT INTO overlap_probe VALUES ('kept')`);
+    await sleep(50);
+  });
+  const second = db.transaction(async (em) => {
+    await em.query(`INSERT INTO overlap_probe VALUES ('rolled back')`);
+    throw new Error('this unit of work fails');
+  });
+  await Promise.all([first, assert.rejects(second, /this unit of work fails/)]);
+  const rows: { name: string }[] = await db.run((em) => em.query('SELECT name FROM overlap_probe ORDER BY name'));
+  return rows.map((r) => r.name);
+}
+
+describe('Database on the embedded PGlite', () => {
+  let db: Database;
+  before(async () => {
+    const dataSource = createDataSource({ databaseUrl: null, pgliteDir: null, entities: ENTITIES, migrations: MIGRATIONS });
+    await dataSource.initialize();
+    await runMigrations(dataSource, true);
+    db = new Database(dataSource, true);
+  });
+  after(async () => db.dataSource.destroy());
+
+  it('keeps a committed row when an overlapping transaction rolls back (PGlite has one session)', async () => {
+    assert.deepEqual(await overlappingTransactions(db), ['kept']);
+  });
+
+  it('lets a unit of work call the database again without waiting for itself', async () => {
+    const count = await db.transaction(async () => db.run(async (em) => (await em.query('SELECT 1 AS one'))[0].one));
+    assert.equal(count, 1);
+  });
+
+  it('rolls back a nested failing part alone, as a savepoint', async () => {
+    await db.run((em) => em.query('DELETE FROM overlap_probe'));
+    await db.transaction(async (em) => {
+      await em.query(`INSERT INTO overlap_probe VALUES ('outer')`);
+      await assert.rejects(
+        db.transaction(async (inner) => {
+          await inner.query(`INSERT INTO overlap_probe VALUES ('inner')`);
+          throw new Error('inner fails');
+        }),
+      );
+    });
+    const rows: { name: string }[] = await db.run((em) => em.query('SELECT name FROM overlap_probe'));
+    assert.deepEqual(rows.map((r) => r.name), ['outer']);
+  });
+});
+
+describe('Database on PostgreSQL', () => {
+  let db: Database;
+  let url: string;
+  before(async () => {
+    url = await createDatabase();
+    const dataSource = createDataSource({ databaseUrl: url, pgliteDir: null, entities: ENTITIES, migrations: MIGRATIONS });
+    await dataSource.initialize();
+    await runMigrations(dataSource, false);
+    db = new Database(dataSource, false);
+  });
+  after(async () => {
+    await db.dataSource.destroy();
+    await dropDatabase(url);
+  });
+
+  it('keeps a committed row when an overlapping transaction rolls back', async () => {
+    assert.deepEqual(await overlappingTransactions(db), ['kept']);
+  });
+
+  it('serialises holders of one named lock across connections', async () => {
+    const order: string[] = [];
+    const holder = (name: string, ms: number) =>
+      db.transactionWithLock('probe-lock', async () => {
+        order.push(`${name} in`);
+        await sleep(ms);
+        order.push(`${name} out`);
+      });
+    await Promise.all([holder('a', 100), sleep(20).then(() => holder('b', 10))]);
+    assert.deepEqual(order, ['a in', 'a out', 'b in', 'b out']);
+  });
+});
