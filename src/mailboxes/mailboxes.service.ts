@@ -116,6 +116,11 @@ export class MailboxesService {
     this.extensions.notify(id, 'deleted');
   }
 
+  /** Bookkeeping of a fetch run (times, backoff); not a settings change. */
+  async recordFetch(id: string, changes: Pick<Partial<Mailbox>, 'lastFetchAt' | 'lastSuccessAt' | 'failedRuns' | 'failingSince' | 'nextFetchAt'>): Promise<void> {
+    await this.db.run((em) => em.update(Mailbox, { id }, changes));
+  }
+
   /** The decrypted password of one side, for the adapters; never for a response. */
   password(mailbox: Mailbox, side: 'incoming' | 'outgoing'): string | null {
     return this.secretBox.openOptional(side === 'incoming' ? mailbox.incomingPasswordSealed : mailbox.outgoingPasswordSealed);
