@@ -18,8 +18,9 @@ export interface ServerContext {
   port: number;
   username?: string;
   authKind: 'password' | 'oauth2' | 'none';
-  /** The connect deadline, cited in timeout messages. */
+  /** The connect and command deadlines, cited in timeout messages. */
   connectMs: number;
+  commandMs: number;
 }
 
 export function hostPort(ctx: Pick<ServerContext, 'host' | 'port'>): string {
@@ -125,6 +126,24 @@ export function credentialsRefused(ctx: ServerContext, serverText: string, cause
     );
   }
   return new AuthenticationError(`the server refused the password for ${who}${said}`, { cause });
+}
+
+/** The server could not check credentials right now (IMAP [UNAVAILABLE], POP3 [SYS/TEMP], RFC 5530 / RFC 3206): retry, do not re-authorize. */
+export function authenticationUnavailable(ctx: ServerContext, serverText: string, cause: unknown): ConnectionError {
+  return new ConnectionError(`${hostPort(ctx)} could not check the credentials right now: ${serverText.trim()}`, { cause });
+}
+
+/** STARTTLS / STLS was required (credentials never cross an unencrypted connection) but not offered. */
+export function tlsUpgradeUnavailable(
+  ctx: ServerContext,
+  command: 'STARTTLS' | 'STLS',
+  secureProtocol: string,
+  cause?: unknown,
+): TlsError {
+  return new TlsError(
+    `${hostPort(ctx)} does not offer ${command}, and deskmail never sends credentials unencrypted; use ${secureProtocol}`,
+    { cause },
+  );
 }
 
 /** An answer we did not expect; `what` names the command. */

@@ -1,0 +1,26 @@
+import { ProtocolError } from '../../core/errors';
+import type { IncomingProtocol, MailSource, MailSourceFactory, MailSourceOptions } from '../mail-source.port';
+import { ImapSource } from './imap/imap.source';
+import { Pop3Source } from './pop3/pop3.source';
+
+/**
+ * protocol → adapter, one entry per protocol (the way imapflow registers one file per
+ * command). EWS and Graph join this map when their adapters exist; until then asking for
+ * them is an error that says so, never a stub that answers null.
+ */
+const SOURCE_FACTORIES: Partial<Record<IncomingProtocol, MailSourceFactory>> = {
+  imap: (options) => new ImapSource(options),
+  imaps: (options) => new ImapSource(options),
+  pop: (options) => new Pop3Source(options),
+  pops: (options) => new Pop3Source(options),
+};
+
+export function createMailSource(options: MailSourceOptions): MailSource {
+  const factory = SOURCE_FACTORIES[options.protocol];
+  if (!factory) throw new ProtocolError(`${options.protocol} is not supported yet`);
+  return factory(options);
+}
+
+export function supportedIncomingProtocols(): IncomingProtocol[] {
+  return Object.keys(SOURCE_FACTORIES) as IncomingProtocol[];
+}

@@ -1,0 +1,393 @@
+// ImapSource against the real test Dovecot: listing, fetching, acknowledging, the sample,
+// cursors, failures a person must be able to act on, and the redacted debug transcript.
+import assert from 'node:assert/strict';
+import { createServer as createNetServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { after, describe, it } from 'node:test';
+
+import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, TlsError } from '../../src/core/errors';
+import { DEFAULT_DEADLINES, type Credentials, type Deadlines } from '../../src/core/net/connection-options';
+import { ImapSource } from '../../src/incoming/adapters/imap/imap.source';
+import { createMailSource } from '../../src/incoming/adapters/source.registry';
+import type { FetchedMail, MailSource, MailSourceOptions } from '../../src/incoming/mail-source.port';
+import { obtainTokens, revoke } from '../support/auth-server';
+import { addFlags, createFolder, createMailUser, deliver, listMessages, resetUidValidity } from '../support/dovecot';
+import { testEnv } from '../support/env';
+import { freePort, uniqueId } from '../support/tmp';
+
+const env = testEnv();
+const SHORT_DEADLINES: Deadlines = { connectMs: 1000, commandMs: 1000, downloadMsPerMiB: 1000 };
+const open: MailSource[] = [];
+
+after(async () => {
+  await Promise.all(open.map((source) => source.close()));
+});
+
+function testMail(subject: string): { raw: string; messageId: string } {
+  const messageId = `<${uniqueId('imap-')}@example.test>`;
+  const raw = [
+    'From: Requester <requester@example.test>',
+    'To: support@example.test',
+    `Subject: ${subject}`,
+    `Message-ID: ${messageId}`,
+    'Date: Mon, 16 Nov 2026 10:00:00 +0000',
+    '',
+    `Body of ${subject}.`,
+    '.a line that starts with a dot',
+    '',
+  ].join('\r\n');
+  return { raw, messageId };
+}
+
+async function deliverMails(user: string, count: number, folder = 'INBOX') {
+  const mails = [];
+  for (let i = 1; i <= count; i++) {
+    const mail = testMail(`mail ${i}`);
+    mails.push({ ...mail, uid: await deliver(user, mail.raw, { folder }) });
+  }
+  return mails;
+}
+
+function options(protocol: 'imap' | 'imaps', credentials: Credentials, extra: Partial<MailSourceOptions> = {}): MailSourceOptions {
+  return {
+    protocol,
+    endpoint: {
+      host: env.dovecot.host,
+      port: protocol === 'imaps' ? env.dovecot.imapsPort : env.dovecot.imapPort,
+      caCertificate: env.caCert,
+    },
+    credentials,
+    folder: 'INBOX',
+    deadlines: DEFAULT_DEADLINES,
+    ...extra,
+  };
+}
+
+async function connected(opts: MailSourceOptions): Promise<MailSource> {
+  const source = createMailSource(opts);
+  open.push(source);
+  await source.connect();
+  return source;
+}
+
+async function passwordUser(): Promise<{ user: string; credentials: Credentials; password: string }> {
+  const { email, password } = await createMailUser('imap-source');
+  return { user: email, password, credentials: { kind: 'password', username: email, password } };
+}
+
+async function oauthUser(): Promise<{ user: string; credentials: Credentials; token: string; calls: Array<boolean | undefined> }> {
+  const user = `imap-oauth-${uniqueId()}@example.test`;
+  const tokens = await obtainTokens({ clientId: env.auth.clients.native.id, username: user });
+  const calls: Array<boolean | undefined> = [];
+  const credentials: Credentials = {
+    kind: 'oauth2',
+    username: user,
+    accessToken: async (opts) => {
+      calls.push(opts?.forceRefresh);
+      return tokens.access_token;
+    },
+  };
+  return { user, credentials, token: tokens.access_token, calls };
+}
+
+async function collect(iterable: AsyncIterable<FetchedMail>): Promise<FetchedMail[]> {
+  const result: FetchedMail[] = [];
+  for await (const mail of iterable) result.push(mail);
+  return result;
+}
+
+function flagsOf(messages: Array<{ flags: string[] }>): string[][] {
+  return messages.map((message) => [...message.flags].sort());
+}
+
+describe('ImapSource lists, fetches and acknowledges', () => {
+  const matrix = [
+    { protocol: 'imap', auth: 'password' },
+    { protocol: 'imaps', auth: 'password' },
+    { protocol: 'imaps', auth: 'oauth2' },
+  ] as const;
+  for (const { protocol, auth } of matrix) {
+    it(`over ${protocol} with ${auth}: lists oldest first, fetches without marking seen, marks seen on acknowledge`, async () => {
+      const account = auth === 'password' ? await passwordUser() : await oauthUser();
+      const mails = await deliverMails(account.user, 3);
+      const source = await connected(options(protocol, account.credentials));
+
+      const listed = await source.listNew(null, { limit: 10 });
+      assert.equal(listed.cursorReset, false);
+      assert.deepEqual(listed.messages.map((ref) => Number(ref.cursorAfter.lastUid)), mails.map((mail) => mail.uid));
+      const onServer = await listMessages(account.user);
+      assert.deepEqual(listed.messages.map((ref) => ref.size), onServer.map((message) => message.size));
+      assert.ok(listed.messages.every((ref) => ref.receivedAt instanceof Date));
+
+      const fetched = await collect(source.fetch(listed.messages));
+      assert.deepEqual(fetched.map((mail) => mail.ref.serverId), listed.messages.map((ref) => ref.serverId));
+      fetched.forEach((mail, i) => {
+        assert.ok(mail.raw.toString().includes(mails[i].messageId));
+        assert.ok(mail.raw.toString().includes('\r\n.a line that starts with a dot'));
+      });
+      assert.deepEqual(flagsOf(await listMessages(account.user)), [[], [], []], 'BODY.PEEK leaves \\Seen alone');
+
+      await source.acknowledge(listed.messages.slice(0, 2), 'markSeen');
+      assert.deepEqual(flagsOf(await listMessages(account.user)), [['\\Seen'], ['\\Seen'], []]);
+    });
+  }
+
+  it('gives at most `limit` messages, the oldest', async () => {
+    const { user, credentials } = await passwordUser();
+    const mails = await deliverMails(user, 3);
+    const source = await connected(options('imaps', credentials));
+    const listed = await source.listNew(null, { limit: 2 });
+    assert.deepEqual(listed.messages.map((ref) => Number(ref.cursorAfter.lastUid)), [mails[0].uid, mails[1].uid]);
+  });
+
+  it('picks up a mail delivered after listNew exactly once', async () => {
+    const { user, credentials } = await passwordUser();
+    await deliverMails(user, 2);
+    const source = await connected(options('imaps', credentials));
+    const first = await source.listNew(null, { limit: 10 });
+    const cursor = first.messages[first.messages.length - 1].cursorAfter;
+
+    const [late] = await deliverMails(user, 1);
+    const second = await source.listNew(cursor, { limit: 10 });
+    assert.deepEqual(second.messages.map((ref) => Number(ref.cursorAfter.lastUid)), [late.uid]);
+    // Nothing newer: `UID SEARCH UID n+1:*` still answers the last UID (RFC 3501 §6.4.8).
+    const third = await source.listNew(second.messages[0].cursorAfter, { limit: 10 });
+    assert.deepEqual(third.messages, []);
+    assert.deepEqual(third.cursor, second.messages[0].cursorAfter);
+  });
+
+  it('resets the cursor and re-reads the folder when UIDVALIDITY changes', async () => {
+    const { user, credentials } = await passwordUser();
+    await deliverMails(user, 2);
+    const before = await connected(options('imaps', credentials));
+    const listed = await before.listNew(null, { limit: 10 });
+    const cursor = listed.messages[1].cursorAfter;
+    await before.close();
+
+    const { after: uidValidity } = await resetUidValidity(user);
+    const source = await connected(options('imaps', credentials));
+    const relisted = await source.listNew(cursor, { limit: 10 });
+    assert.equal(relisted.cursorReset, true);
+    assert.equal(relisted.messages.length, 2);
+    assert.equal(relisted.cursor?.uidValidity, String(uidValidity));
+    assert.ok(relisted.messages.every((ref) => ref.serverId.startsWith(`${uidValidity}:`)));
+  });
+
+  it('moves acknowledged mail to moveTo, and says so when that folder does not exist', async () => {
+    const { user, credentials } = await passwordUser();
+    const mails = await deliverMails(user, 3);
+    await createFolder(user, 'Processed');
+    const source = await connected(options('imaps', credentials));
+    const listed = await source.listNew(null, { limit: 10 });
+
+    await source.acknowledge([listed.messages[0], listed.messages[2]], 'move', { moveTo: 'Processed' });
+    assert.deepEqual((await listMessages(user)).map((m) => m.messageId), [mails[1].messageId]);
+    assert.deepEqual((await listMessages(user, 'Processed')).map((m) => m.messageId), [mails[0].messageId, mails[2].messageId]);
+
+    await assert.rejects(source.acknowledge([listed.messages[1]], 'move', { moveTo: 'Procesed' }), (err: unknown) => {
+      assert.ok(err instanceof ProtocolError);
+      assert.match(err.message, /folder "Procesed" does not exist/);
+      return true;
+    });
+  });
+
+  it('deletes acknowledged mail and nothing else another client marked \\Deleted', async () => {
+    const { user, credentials } = await passwordUser();
+    const mails = await deliverMails(user, 3);
+    await addFlags(user, 'INBOX', mails[2].uid, ['\\Deleted']);
+    const source = await connected(options('imaps', credentials));
+    const listed = await source.listNew(null, { limit: 10 });
+    await source.acknowledge([listed.messages[0]], 'delete');
+    assert.deepEqual((await listMessages(user)).map((m) => m.uid), [mails[1].uid, mails[2].uid]);
+  });
+
+  it('lets the runner acknowledge each mail while the fetch is still under way', async () => {
+    const { user, credentials } = await passwordUser();
+    await deliverMails(user, 4);
+    const source = await connected(options('imaps', credentials, { deadlines: SHORT_DEADLINES }));
+    const listed = await source.listNew(null, { limit: 10 });
+    let count = 0;
+    for await (const mail of source.fetch(listed.messages)) {
+      await source.acknowledge([mail.ref], 'markSeen');
+      count++;
+    }
+    assert.equal(count, 4);
+    assert.deepEqual(flagsOf(await listMessages(user)), [['\\Seen'], ['\\Seen'], ['\\Seen'], ['\\Seen']]);
+  });
+});
+
+describe('ImapSource.sampleOldest', () => {
+  it('returns the oldest mail and changes neither flags nor the message count', async () => {
+    const { user, credentials } = await passwordUser();
+    const mails = await deliverMails(user, 3);
+    await addFlags(user, 'INBOX', mails[1].uid, ['\\Flagged']);
+    const before = await listMessages(user);
+    const source = await connected(options('imaps', credentials));
+
+    const sample = await source.sampleOldest();
+    assert.ok(sample);
+    assert.ok(sample.raw.toString().includes(mails[0].messageId));
+    assert.equal(sample.ref.size, before[0].size);
+    assert.deepEqual(await listMessages(user), before);
+
+    // The same connection can go on fetching (EXAMINE → SELECT).
+    const listed = await source.listNew(null, { limit: 10 });
+    assert.equal(listed.messages.length, 3);
+  });
+
+  it('answers null for an empty folder', async () => {
+    const { credentials } = await passwordUser();
+    const source = await connected(options('imaps', credentials));
+    assert.equal(await source.sampleOldest(), null);
+  });
+});
+
+describe('ImapSource failures', () => {
+  it('refuses a wrong password with AuthenticationError naming the user', async () => {
+    const { user } = await passwordUser();
+    const source = createMailSource(options('imaps', { kind: 'password', username: user, password: 'wrong' }));
+    await assert.rejects(source.connect(), (err: unknown) => {
+      assert.ok(err instanceof AuthenticationError, String(err));
+      assert.match(err.message, new RegExp(`^the server refused the password for ${user.replace(/[.+]/g, '\\$&')}`));
+      return true;
+    });
+  });
+
+  it('refuses a revoked token with AuthenticationError naming the token, leaving the refresh to SourceConnector', async () => {
+    const { credentials, token, calls } = await oauthUser();
+    await revoke(token);
+    const source = createMailSource(options('imaps', credentials));
+    await assert.rejects(source.connect(), (err: unknown) => {
+      assert.ok(err instanceof AuthenticationError, String(err));
+      assert.match(err.message, /refused the OAuth2 access token/);
+      return true;
+    });
+    assert.deepEqual(calls, [undefined], 'one login attempt, no refresh of its own');
+  });
+
+  it('reports a closed port as ConnectionError', async () => {
+    const port = await freePort();
+    const source = createMailSource({ ...options('imaps', { kind: 'none' }), endpoint: { host: '127.0.0.1', port } });
+    await assert.rejects(source.connect(), (err: unknown) => {
+      assert.ok(err instanceof ConnectionError, String(err));
+      assert.equal(err.message, `connection refused by 127.0.0.1:${port} — is the port right?`);
+      return true;
+    });
+  });
+
+  for (const protocol of ['imap', 'imaps'] as const) {
+    it(`gives up on a ${protocol} server that accepts and never answers within the deadline`, async () => {
+      const silent = await listen(createNetServer(() => undefined));
+      const port = (silent.address() as { port: number }).port;
+      const { credentials } = await passwordUser();
+      const source = createMailSource({
+        ...options(protocol, credentials, { deadlines: SHORT_DEADLINES }),
+        endpoint: { host: '127.0.0.1', port },
+      });
+      const started = Date.now();
+      try {
+        await assert.rejects(source.connect(), (err: unknown) => {
+          assert.ok(err instanceof TimeoutError, String(err));
+          assert.equal(err.message, `no answer from 127.0.0.1:${port} within 1 s`);
+          return true;
+        });
+        assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+      } finally {
+        silent.close();
+      }
+    });
+  }
+
+  it('refuses the self-signed certificate unless caCertificate trusts it', async () => {
+    const { credentials } = await passwordUser();
+    const untrusting = options('imaps', credentials);
+    const source = createMailSource({ ...untrusting, endpoint: { ...untrusting.endpoint, caCertificate: null } });
+    await assert.rejects(source.connect(), (err: unknown) => {
+      assert.ok(err instanceof TlsError, String(err));
+      assert.equal(err.message, 'certificate not trusted: self-signed certificate; set caCertificate to trust it');
+      return true;
+    });
+    const trusting = await connected(options('imaps', credentials));
+    assert.deepEqual((await trusting.listNew(null, { limit: 1 })).messages, []);
+  });
+
+  it('refuses a certificate other than the trusted one', async () => {
+    const { credentials } = await passwordUser();
+    const stranger = await listen(createTlsServer({ cert: env.untrustedCert.cert, key: env.untrustedCert.key }));
+    try {
+      const port = (stranger.address() as { port: number }).port;
+      const source = createMailSource({ ...options('imaps', credentials), endpoint: { host: '127.0.0.1', port, caCertificate: env.caCert } });
+      await assert.rejects(source.connect(), TlsError);
+    } finally {
+      stranger.close();
+    }
+  });
+
+  it('says whom the certificate is for when the host name does not match', async (t) => {
+    // The trusted certificate names localhost and 127.0.0.1; 127.0.0.2 is loopback too.
+    const server = createTlsServer({ cert: env.trustedCert.cert, key: env.trustedCert.key });
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(0, '127.0.0.2', () => resolve(true));
+    });
+    if (!bound) return t.skip('127.0.0.2 is not available here');
+    try {
+      const port = (server.address() as { port: number }).port;
+      const { credentials } = await passwordUser();
+      const source = createMailSource({ ...options('imaps', credentials), endpoint: { host: '127.0.0.2', port, caCertificate: env.caCert } });
+      await assert.rejects(source.connect(), (err: unknown) => {
+        assert.ok(err instanceof TlsError, String(err));
+        assert.equal(err.message, 'certificate is for localhost, 127.0.0.1, not 127.0.0.2');
+        return true;
+      });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('says which folder does not exist', async () => {
+    const { credentials } = await passwordUser();
+    const source = await connected(options('imaps', credentials, { folder: 'Nope' }));
+    await assert.rejects(source.listNew(null, { limit: 1 }), /folder "Nope" does not exist/);
+  });
+});
+
+describe('ImapSource debug transcript', () => {
+  for (const auth of ['password', 'oauth2'] as const) {
+    it(`records both directions with the ${auth} login redacted`, async () => {
+      const account = auth === 'password' ? await passwordUser() : await oauthUser();
+      await deliverMails(account.user, 1);
+      const lines: string[] = [];
+      const source = await connected(
+        options(auth === 'password' ? 'imap' : 'imaps', account.credentials, {
+          transcript: (direction, line) => lines.push(`${direction === 'client' ? 'C' : 'S'}: ${line}`),
+        }),
+      );
+      const listed = await source.listNew(null, { limit: 10 });
+      await collect(source.fetch(listed.messages));
+      await source.close();
+
+      const text = lines.join('\n');
+      assert.match(text, /^S: \* OK/m);
+      assert.match(text, /^C: \S+ (UID )?SEARCH/m);
+      assert.match(text, /^C: \S+ (LOGIN|AUTHENTICATE)/m);
+      assert.match(text, /\[redacted\]/);
+      const secret = 'password' in account ? account.password : account.token;
+      assert.ok(!text.includes(secret), 'no secret in the transcript');
+      if (auth === 'password') assert.match(text, /^C: \S+ STARTTLS/m);
+      for (const line of lines.filter((l) => /AUTHENTICATE|LOGIN/.test(l) && l.startsWith('C:'))) {
+        assert.match(line, /\[redacted\]$|AUTHENTICATE \S+$/);
+      }
+    });
+  }
+});
+
+describe('ImapSource registry', () => {
+  it('is what the registry builds for imap and imaps', () => {
+    assert.ok(createMailSource(options('imap', { kind: 'none' })) instanceof ImapSource);
+  });
+});
+
+function listen(server: Server): Promise<Server> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
