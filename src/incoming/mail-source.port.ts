@@ -54,6 +54,16 @@ export interface MailSource {
   close(): Promise<void>;
 }
 
+/** A source that can wait for new mail (IMAP IDLE), for mailboxes with `idle: true`. */
+export interface WatchableMailSource extends MailSource {
+  /** Resolves 'changed' when new mail arrives, 'closed' when the connection ended or `signal` aborted. */
+  waitForChange(signal: AbortSignal): Promise<'changed' | 'closed'>;
+}
+
+export function isWatchable(source: MailSource): source is WatchableMailSource {
+  return typeof (source as Partial<WatchableMailSource>).waitForChange === 'function';
+}
+
 export interface MailSourceOptions {
   protocol: IncomingProtocol;
   endpoint: ServerEndpoint;

@@ -17,10 +17,29 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Whether this process runs the fetch scheduler and the outbox sender (off for API-only replicas and some tests). */
   workersEnabled: boolean;
+  /** Deadline to connect and greet, and for each protocol command, on every mail server. */
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  /** How often the fetch scheduler looks for due mailboxes. */
+  schedulerTickMs: number;
+  /** How long a fetch lease outlives a crashed holder (a live holder renews it). */
+  fetchLeaseMs: number;
+  /** Fetch runs one process runs at once. */
+  fetchConcurrency: number;
   /** Largest mail turned into a request; bigger mail goes to quarantine with its raw bytes. */
   maxMailBytes: number;
   /** A mailbox failing longer than this shows on /health and in metrics. */
   failingAlertMinutes: number;
+  /** How often the outbox sender looks for due mails when the queue is idle. */
+  outboxTickMs: number;
+  /** Sends one process runs at once (over all mailboxes). */
+  outboxConcurrency: number;
+  /** A mail a server keeps deferring (4xx, unreachable) fails after this many attempts. */
+  outboxMaxAttempts: number;
+  /** First retry delay; each further attempt doubles it (capped at one hour). */
+  outboxRetryBaseMs: number;
+  /** How long a claimed outbox row stays with its sender before another process may take it. */
+  outboxLeaseMs: number;
 }
 
 /** A bad environment value: the service stops with this one line. */
@@ -109,8 +128,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: httpUrl(env, 'DESKMAIL_PUBLIC_URL'),
     logLevel,
     workersEnabled: boolean(env, 'DESKMAIL_WORKERS', true),
+    connectTimeoutMs: integer(env, 'DESKMAIL_CONNECT_TIMEOUT_MS', 15_000, 100, 300_000),
+    commandTimeoutMs: integer(env, 'DESKMAIL_COMMAND_TIMEOUT_MS', 30_000, 100, 600_000),
+    schedulerTickMs: integer(env, 'DESKMAIL_SCHEDULER_TICK_MS', 5_000, 50, 600_000),
+    fetchLeaseMs: integer(env, 'DESKMAIL_FETCH_LEASE_MS', 120_000, 1_000, 3_600_000),
+    fetchConcurrency: integer(env, 'DESKMAIL_FETCH_CONCURRENCY', 4, 1, 64),
     maxMailBytes: integer(env, 'DESKMAIL_MAX_MAIL_MB', 25, 1, 1024) * 1024 * 1024,
     failingAlertMinutes: integer(env, 'DESKMAIL_FAILING_ALERT_MINUTES', 60, 1, 10080),
+    outboxTickMs: integer(env, 'DESKMAIL_OUTBOX_TICK_MS', 5_000, 50, 600_000),
+    outboxConcurrency: integer(env, 'DESKMAIL_OUTBOX_CONCURRENCY', 4, 1, 64),
+    outboxMaxAttempts: integer(env, 'DESKMAIL_OUTBOX_MAX_ATTEMPTS', 10, 1, 100),
+    outboxRetryBaseMs: integer(env, 'DESKMAIL_OUTBOX_RETRY_BASE_MS', 60_000, 100, 3_600_000),
+    outboxLeaseMs: integer(env, 'DESKMAIL_OUTBOX_LEASE_MS', 120_000, 1_000, 3_600_000),
   };
 }
 

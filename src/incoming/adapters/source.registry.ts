@@ -1,18 +1,21 @@
 import { ProtocolError } from '../../core/errors';
 import type { IncomingProtocol, MailSource, MailSourceFactory, MailSourceOptions } from '../mail-source.port';
+import { EwsSource } from './ews/ews.source';
+import { GraphSource } from './graph/graph.source';
 import { ImapSource } from './imap/imap.source';
 import { Pop3Source } from './pop3/pop3.source';
 
 /**
  * protocol → adapter, one entry per protocol (the way imapflow registers one file per
- * command). EWS and Graph join this map when their adapters exist; until then asking for
- * them is an error that says so, never a stub that answers null.
+ * command). A protocol missing here is an error that says so, never a stub that answers null.
  */
 const SOURCE_FACTORIES: Partial<Record<IncomingProtocol, MailSourceFactory>> = {
   imap: (options) => new ImapSource(options),
   imaps: (options) => new ImapSource(options),
   pop: (options) => new Pop3Source(options),
   pops: (options) => new Pop3Source(options),
+  ews: (options) => new EwsSource(options),
+  graph: (options) => new GraphSource(options),
 };
 
 export function createMailSource(options: MailSourceOptions): MailSource {

@@ -166,6 +166,40 @@ export class ImapSource implements MailSource {
     return { ref: this.toRef(box.uidValidity.toString(), row), raw: row.source };
   }
 
+  /**
+   * IMAP IDLE (RFC 2177): waits until the folder announces new mail (EXISTS grows), the
+   * connection ends, or `signal` aborts. imapflow ends an IDLE with a NOOP when the socket
+   * has been quiet for `commandMs`; the loop starts the next one, so the wait can last hours.
+   */
+  async waitForChange(signal: AbortSignal): Promise<'changed' | 'closed'> {
+    await this.openFolder(false, true);
+    const client = this.requireClient();
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (result: 'changed' | 'closed') => {
+        if (settled) return;
+        settled = true;
+        client.off('exists', onExists);
+        client.off('close', onClose);
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      };
+      const onExists = (update: { count: number; prevCount: number }) => {
+        if (update.count > update.prevCount) finish('changed');
+      };
+      const onClose = () => finish('closed');
+      const onAbort = () => finish('closed');
+      client.on('exists', onExists);
+      client.on('close', onClose);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) return finish('closed');
+      void (async () => {
+        while (!settled && client.usable) await client.idle().catch(() => undefined);
+        finish('closed');
+      })();
+    });
+  }
+
   async close(): Promise<void> {
     const client = this.client;
     this.client = null;

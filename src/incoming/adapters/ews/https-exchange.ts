@@ -1,0 +1,200 @@
+import { Agent, request } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { ProtocolError } from '../../../core/errors';
+import type { Credentials } from '../../../core/net/connection-options';
+import { withDeadline } from '../../../core/net/deadline';
+import { tlsOptionsFor } from '../tls-options';
+
+/**
+ * One HTTPS request/response with the rules every deskmail protocol follows: the system
+ * roots plus the mailbox's `caCertificate`, host names verified, a deadline on every
+ * request. Shared by the EWS and Graph adapters (both are HTTPS APIs of Microsoft); it
+ * belongs in src/core/net once a third HTTP protocol needs it.
+ *
+ * node:https rather than the global fetch: Node's fetch cannot take a CA without an undici
+ * dispatcher (not a dependency here), and its errors hide the socket error codes
+ * (ECONNREFUSED, CERT_*) the error mappers turn into messages an admin can act on.
+ */
+export interface HttpsRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: Buffer | string;
+  /** Names the step in timeout messages and the transcript, e.g. `FindItem`, `GET messages/delta`. */
+  what: string;
+  /** Response deadline on top of the connect deadline (defaults to the command deadline). */
+  responseMs?: number;
+}
+
+export interface HttpsResponse {
+  status: number;
+  statusText: string;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface HttpsClientOptions {
+  caCertificate?: string | null;
+  connectMs: number;
+  commandMs: number;
+  /** Refuse answers bigger than this (a 25 MB mail is ~34 MB as base64 in SOAP). */
+  maxBodyBytes?: number;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 128 * 1024 * 1024;
+
+export class HttpsClient {
+  // Keep-alive: a fetch run makes hundreds of requests to one host; one TLS handshake each would dominate.
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  /**
+   * Built once: passing `ca` (all system roots plus ours) with every request costs more than
+   * the request (the agent serialises it into its pool key each time).
+   */
+  private readonly secureContext: SecureContext;
+
+  constructor(private readonly options: HttpsClientOptions) {
+    const { ca, minVersion } = tlsOptionsFor({ host: 'localhost', port: 0, caCertificate: options.caCertificate });
+    this.secureContext = createSecureContext({ ca, minVersion });
+  }
+
+  send(req: HttpsRequest): Promise<HttpsResponse> {
+    const { url } = req;
+    if (url.protocol !== 'https:') {
+      // api.md: no password or token ever crosses an unencrypted connection.
+      return Promise.reject(new ProtocolError(`${url.origin} is not an https:// URL; deskmail sends credentials over TLS only`));
+    }
+    const port = Number(url.port || 443);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    // Host names are verified against `host` (or `servername`, set for names, never for IP literals).
+    const { servername, minVersion } = tlsOptionsFor({ host, port });
+    const tls = { secureContext: this.secureContext, servername, minVersion };
+    const maxBody = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    let abort: () => void = () => undefined;
+    const work = new Promise<HttpsResponse>((resolve, reject) => {
+      const outgoing = request(
+        { agent: this.agent, host, port, method: req.method, path: url.pathname + url.search, headers: req.headers, ...tls },
+        (incoming) => collect(incoming, maxBody, url.host).then(resolve, reject),
+      );
+      abort = () => outgoing.destroy();
+      outgoing.on('error', reject);
+      outgoing.end(req.body);
+    });
+    const ms = this.options.connectMs + (req.responseMs ?? this.options.commandMs);
+    return withDeadline(work, ms, `no answer from ${host}:${port} to ${req.what}`, () => abort());
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function collect(incoming: IncomingMessage, maxBody: number, host: string): Promise<HttpsResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBody) {
+        incoming.destroy();
+        reject(new ProtocolError(`${host} sent an answer larger than ${Math.round(maxBody / 1048576)} MiB`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    incoming.on('error', reject);
+    incoming.on('end', () => {
+      try {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(incoming.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        resolve({ status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers, body: decode(Buffer.concat(chunks), headers['content-encoding']) });
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+function decode(body: Buffer, encoding: string | undefined): Buffer {
+  if (!body.length) return body;
+  if (encoding === 'gzip') return gunzipSync(body);
+  if (encoding === 'deflate') return inflateSync(body);
+  return body;
+}
+
+/** The Authorization header for our credentials: Basic for passwords (on-premises EWS), Bearer for OAuth2. */
+export async function authorizationFor(credentials: Credentials, forceRefresh: boolean): Promise<string | null> {
+  switch (credentials.kind) {
+    case 'password':
+      return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
+    case 'oauth2':
+      return `Bearer ${await credentials.accessToken({ forceRefresh })}`;
+    case 'none':
+      return null;
+  }
+}
+
+/** What the protocol's classifier says about one answer. */
+export type Verdict = { kind: 'done' } | { kind: 'unauthorized' } | { kind: 'throttled'; retryAfterMs: number | null };
+
+export interface PolicyOptions {
+  credentials: Credentials;
+  /** How long throttling waits may add up to, from the first attempt (the step's deadline). */
+  budgetMs: number;
+  classify: (response: HttpsResponse) => Verdict;
+  /** Throttled answers retried at most this often (Graph's own SDKs use 3). */
+  maxThrottleRetries?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const MAX_THROTTLE_RETRIES = 3;
+
+/**
+ * Sends with credentials and the two retries both Microsoft APIs document:
+ * - a refused OAuth2 token (401) earns ONE forced refresh and a second try
+ *   (connection-options.ts: `forceRefresh` after the server refused the current one);
+ * - a throttled answer (429/503 Retry-After, EWS ErrorServerBusy BackOffMilliseconds) is
+ *   retried after the wait the server asked for, when that wait still fits the step's budget.
+ * Whatever answer is left is returned for the protocol's error mapper.
+ */
+export async function sendWithPolicy(send: (authorization: string | null) => Promise<HttpsResponse>, policy: PolicyOptions): Promise<HttpsResponse> {
+  const started = Date.now();
+  const sleep = policy.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const maxRetries = policy.maxThrottleRetries ?? MAX_THROTTLE_RETRIES;
+  let authorization = await authorizationFor(policy.credentials, false);
+  let refreshed = false;
+  let throttled = 0;
+  for (;;) {
+    const response = await send(authorization);
+    const verdict = policy.classify(response);
+    if (verdict.kind === 'done') return response;
+    if (verdict.kind === 'unauthorized') {
+      if (refreshed || policy.credentials.kind !== 'oauth2') return response;
+      refreshed = true;
+      authorization = await authorizationFor(policy.credentials, true);
+      continue;
+    }
+    // No Retry-After: exponential backoff from 1 s, as Microsoft's throttling guidance suggests.
+    const waitMs = verdict.retryAfterMs ?? 1000 * 2 ** throttled;
+    if (throttled >= maxRetries || Date.now() - started + waitMs > policy.budgetMs) return response;
+    throttled += 1;
+    await sleep(waitMs);
+  }
+}
+
+/**
+ * RFC 9110 §10.2.3 Retry-After: delay-seconds or an HTTP-date. Null when absent or unreadable;
+ * callers then fall back to their own backoff.
+ */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | null {
+  if (!value?.trim()) return null;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, date - now);
+}

@@ -1,0 +1,237 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type AppConfig } from '../core/config/app-config';
+import { Database } from '../core/database/database';
+import { LOGGER } from '../core/logging/logger';
+import { MailboxLogService } from '../mailboxes/mailbox-log.service';
+import { MailboxStateService } from '../mailboxes/mailbox-state.service';
+import type { Mailbox } from '../mailboxes/mailbox.entity';
+import { MailboxesService } from '../mailboxes/mailboxes.service';
+import { backoffDelayMs } from './backoff';
+import { FetchMetrics } from './fetch.metrics';
+import { importVerdict } from './import-policy';
+import { LedgerService, type NewLedgerRow } from './ledger/ledger.service';
+import { MAIL_INTAKE, type IntakeContext, type MailIntake, type PreparedMail } from './mail-intake.port';
+import type { AfterFetchAction, FetchedMail, MailRef, MailSource, SourceCursor } from './mail-source.port';
+import { describeError, stateForError } from './side-state.mapping';
+import { SourceConnector } from './source-connector';
+import { SourceOptionsFactory } from './source-options.factory';
+
+export interface FetchSummary {
+  fetched: number;
+  created: number;
+  appended: number;
+  skipped: number;
+  quarantined: number;
+}
+
+/** Messages listed per round trip; mails per commit; raw bytes held at once (bounded memory). */
+const LIST_BATCH = 500;
+const COMMIT_BATCH = 50;
+const COMMIT_BATCH_BYTES = 16 * 1024 * 1024;
+const ACK_BATCH = 1_000;
+
+/**
+ * The ONE fetch loop for every protocol: connect (one token refresh on an OAuth2
+ * refusal), finish acknowledgements a previous run left undone, then list → fetch →
+ * prepare → commit (outcome + ledger + cursor in one transaction, a savepoint per mail)
+ * → acknowledge, batch by batch, so a run stopped half way resumes where it stopped.
+ */
+@Injectable()
+export class FetchRunner {
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(MAIL_INTAKE) private readonly intake: MailIntake,
+    private readonly mailboxes: MailboxesService,
+    private readonly states: MailboxStateService,
+    private readonly logs: MailboxLogService,
+    private readonly ledger: LedgerService,
+    private readonly sourceOptions: SourceOptionsFactory,
+    private readonly metrics: FetchMetrics,
+    private readonly connector: SourceConnector,
+  ) {}
+
+  async run(mailboxId: string): Promise<FetchSummary> {
+    const mailbox = await this.mailboxes.get(mailboxId);
+    const summary: FetchSummary = { fetched: 0, created: 0, appended: 0, skipped: 0, quarantined: 0 };
+    if (!mailbox.incoming.enabled) return summary;
+    const stopTimer = this.metrics.runDuration.startTimer({ protocol: mailbox.incoming.protocol });
+    const { options, transcript } = this.sourceOptions.build(mailbox);
+    let source: MailSource | null = null;
+    try {
+      source = await this.connector.open(mailbox.id, options);
+      await this.states.set(mailbox.id, 'incoming', 'connected');
+      await this.acknowledgePending(source, mailbox);
+      await this.fetchNew(source, mailbox, summary);
+      await this.recordSuccess(mailbox, summary);
+      this.metrics.runs.inc({ protocol: mailbox.incoming.protocol, result: 'ok' });
+      return summary;
+    } catch (error) {
+      await this.recordFailure(mailbox, error);
+      this.metrics.runs.inc({ protocol: mailbox.incoming.protocol, result: 'error' });
+      throw error;
+    } finally {
+      stopTimer();
+      await source?.close().catch(() => undefined);
+      await transcript?.flush().catch(() => undefined);
+    }
+  }
+
+  /** After-fetch actions a crash or an error left undone; they run before anything new is fetched. */
+  private async acknowledgePending(source: MailSource, mailbox: Mailbox): Promise<void> {
+    const folder = mailbox.incoming.folder;
+    const pending = await this.ledger.pendingAcknowledgements(mailbox.id, folder, ACK_BATCH);
+    const byAction = new Map<string, MailRef[]>();
+    for (const row of pending) {
+      const refs = byAction.get(row.action!) ?? [];
+      refs.push({ serverId: row.serverId, size: row.size, receivedAt: null, cursorAfter: {} });
+      byAction.set(row.action!, refs);
+    }
+    for (const [action, refs] of byAction) await this.acknowledge(source, mailbox, refs, action as AfterFetchAction);
+  }
+
+  private async fetchNew(source: MailSource, mailbox: Mailbox, summary: FetchSummary): Promise<void> {
+    const folder = mailbox.incoming.folder;
+    const stored = await this.ledger.cursor(mailbox.id, folder);
+    const firstRun = !stored?.firstRunCompletedAt;
+    let cursor: SourceCursor | null = stored?.cursor ?? null;
+    for (;;) {
+      const listed = await source.listNew(cursor, { limit: LIST_BATCH });
+      if (listed.cursorReset) {
+        await this.logs.append(mailbox.id, { level: 'warn', event: 'fetch', side: 'incoming', message: `the folder ${folder} was re-created on the server (UIDVALIDITY changed): re-reading it; mail already taken is recognised as duplicate` });
+      }
+      const known = await this.ledger.knownServerIds(mailbox.id, folder, listed.messages.map((m) => m.serverId));
+      const fresh = listed.messages.filter((m) => !known.has(m.serverId));
+      if (fresh.length === 0) {
+        const next = listed.messages.at(-1)?.cursorAfter ?? listed.cursor ?? cursor;
+        await this.db.transaction((em) => this.ledger.saveCursor(em, mailbox.id, folder, next, firstRun));
+        // POP lists every message every time: nothing fresh means done, whatever the list length.
+        if (listed.messages.length < LIST_BATCH || JSON.stringify(next) === JSON.stringify(cursor)) return;
+        cursor = next;
+        continue;
+      }
+      for (const chunk of chunks(fresh, COMMIT_BATCH, COMMIT_BATCH_BYTES)) {
+        await this.commitChunk(source, mailbox, chunk, firstRun, summary);
+      }
+      cursor = listed.messages.at(-1)!.cursorAfter;
+      if (listed.messages.length < LIST_BATCH && Object.keys(cursor).length === 0) {
+        // Cursor-less protocols (POP): the ledger is the cursor; one listing covers everything.
+        await this.db.transaction((em) => this.ledger.saveCursor(em, mailbox.id, folder, null, firstRun));
+        return;
+      }
+    }
+  }
+
+  private async commitChunk(source: MailSource, mailbox: Mailbox, chunk: MailRef[], firstRun: boolean, summary: FetchSummary): Promise<void> {
+    const folder = mailbox.incoming.folder;
+    const action = actionFor(mailbox);
+    const verdicts = new Map(chunk.map((ref) => [ref.serverId, importVerdict(mailbox, ref, firstRun)]));
+    const toFetch = chunk.filter((ref) => verdicts.get(ref.serverId) !== 'ignore');
+    const prepared: Array<{ fetched: FetchedMail; context: IntakeContext; result: PreparedMail | Error }> = [];
+    for await (const fetched of toFetch.length ? source.fetch(toFetch) : []) {
+      const context: IntakeContext = { mailbox, firstImport: verdicts.get(fetched.ref.serverId) === 'import-old', receivedAt: fetched.ref.receivedAt };
+      prepared.push({ fetched, context, result: await this.intake.prepare(fetched.raw, context).catch((error: Error) => error) });
+    }
+    this.metrics.mailsFetched.inc({ protocol: mailbox.incoming.protocol }, prepared.length);
+
+    const rows: NewLedgerRow[] = [];
+    await this.db.transaction(async (em) => {
+      for (const ref of chunk.filter((r) => verdicts.get(r.serverId) === 'ignore')) {
+        rows.push({ ref, messageId: null, outcome: 'ignored', requestId: null, action: null });
+      }
+      for (const { fetched, context, result } of prepared) {
+        const stored = await this.db
+          .transaction((savepoint) => (result instanceof Error ? this.intake.quarantine(savepoint, fetched.raw, result.message, context) : this.intake.store(savepoint, result, context)))
+          .catch((error: Error) => this.db.transaction((savepoint) => this.intake.quarantine(savepoint, fetched.raw, `could not be stored: ${error.message}`, context)));
+        rows.push({ ref: fetched.ref, messageId: stored.messageId, outcome: stored.outcome, requestId: stored.requestId, action });
+      }
+      await this.ledger.insert(em, mailbox.id, folder, rows);
+      // The cursor moves in the same transaction as the mail it passes: a stop resumes right after it.
+      const cursor = chunk.at(-1)!.cursorAfter;
+      if (Object.keys(cursor).length > 0) await this.ledger.saveCursor(em, mailbox.id, folder, cursor);
+    });
+
+    summary.skipped += rows.filter((r) => r.outcome === 'ignored' || r.outcome === 'duplicate').length;
+    summary.fetched += prepared.length;
+    summary.created += rows.filter((r) => r.outcome === 'request').length;
+    summary.appended += rows.filter((r) => r.outcome === 'appended').length;
+    summary.quarantined += rows.filter((r) => r.outcome === 'quarantined').length;
+    if (action) await this.acknowledge(source, mailbox, prepared.map((p) => p.fetched.ref), action as AfterFetchAction);
+  }
+
+  private async acknowledge(source: MailSource, mailbox: Mailbox, refs: MailRef[], action: AfterFetchAction): Promise<void> {
+    if (refs.length === 0) return;
+    const folder = mailbox.incoming.folder;
+    const ids = refs.map((r) => r.serverId);
+    try {
+      await source.acknowledge(refs, action, { moveTo: mailbox.incoming.moveTo });
+      await this.ledger.markAcknowledged(mailbox.id, folder, ids);
+    } catch (error) {
+      const { message } = describeError(error);
+      await this.ledger.markAcknowledged(mailbox.id, folder, ids, message);
+      await this.logs.append(mailbox.id, { level: 'warn', event: 'acknowledge', side: 'incoming', message: `${action} failed for ${refs.length} committed mail(s); retried on the next run: ${message}` });
+      throw error;
+    }
+  }
+
+  private async recordSuccess(mailbox: Mailbox, summary: FetchSummary): Promise<void> {
+    const now = new Date();
+    await this.mailboxes.recordFetch(mailbox.id, {
+      lastFetchAt: now,
+      lastSuccessAt: now,
+      failedRuns: 0,
+      failingSince: null,
+      nextFetchAt: new Date(now.getTime() + mailbox.incoming.fetchIntervalMinutes * 60_000),
+    });
+    if (summary.fetched > 0 || summary.skipped > 0) {
+      await this.logs.append(mailbox.id, {
+        level: 'info',
+        event: 'fetch',
+        side: 'incoming',
+        message: `fetched ${summary.fetched}: ${summary.created} new request(s), ${summary.appended} appended, ${summary.quarantined} quarantined, ${summary.skipped} skipped`,
+      });
+    }
+  }
+
+  private async recordFailure(mailbox: Mailbox, error: unknown): Promise<void> {
+    const now = new Date();
+    const failedRuns = mailbox.failedRuns + 1;
+    const described = describeError(error);
+    this.metrics.errors.inc({ code: described.code });
+    this.logger.warn({ mailbox: mailbox.id, code: described.code }, `fetch failed: ${described.message}`);
+    await this.states.set(mailbox.id, 'incoming', stateForError(error), described).catch(() => undefined);
+    await this.mailboxes
+      .recordFetch(mailbox.id, {
+        lastFetchAt: now,
+        failedRuns,
+        failingSince: mailbox.failingSince ?? now,
+        nextFetchAt: new Date(now.getTime() + backoffDelayMs(failedRuns, mailbox.incoming.fetchIntervalMinutes * 60_000)),
+      })
+      .catch(() => undefined);
+  }
+}
+
+/** The after-fetch action a committed mail owes, or null when there is nothing to do on the server. */
+function actionFor(mailbox: Mailbox): string | null {
+  return mailbox.incoming.afterFetch === 'keep' ? null : mailbox.incoming.afterFetch;
+}
+
+/** Consecutive groups of at most `count` refs and about `bytes` bytes: bounded memory per commit. */
+function chunks(refs: MailRef[], count: number, bytes: number): MailRef[][] {
+  const groups: MailRef[][] = [];
+  let current: MailRef[] = [];
+  let size = 0;
+  for (const ref of refs) {
+    if (current.length > 0 && (current.length >= count || size + ref.size > bytes)) {
+      groups.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(ref);
+    size += ref.size;
+  }
+  if (current.length) groups.push(current);
+  return groups;
+}

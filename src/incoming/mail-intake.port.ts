@@ -1,0 +1,38 @@
+import type { EntityManager } from 'typeorm';
+import type { Mailbox } from '../mailboxes/mailbox.entity';
+import type { LedgerOutcome } from './ledger/ledger-entry.entity';
+
+/**
+ * The seam between fetching (protocols) and the requests pipeline (mail): the fetch runner
+ * hands raw bytes over, the intake decides what they become. `prepare` is the CPU part
+ * (parsing), run outside any transaction; `store` runs inside the runner's transaction, so
+ * the outcome and the ledger row commit together.
+ */
+export interface IntakeContext {
+  mailbox: Mailbox;
+  /** Mail that was already on the server when the mailbox was created: never acknowledged to the requester. */
+  firstImport: boolean;
+  receivedAt: Date | null;
+}
+
+export interface PreparedMail {
+  raw: Buffer;
+  /** De-duplication identity: the Message-ID, or a hash of the raw bytes. */
+  identity: string;
+  messageId: string | null;
+}
+
+export interface IntakeResult {
+  outcome: Exclude<LedgerOutcome, 'ignored'>;
+  requestId: string | null;
+  messageId: string | null;
+}
+
+export interface MailIntake {
+  prepare(raw: Buffer, context: IntakeContext): Promise<PreparedMail>;
+  store(em: EntityManager, mail: PreparedMail, context: IntakeContext): Promise<IntakeResult>;
+  /** Keeps a mail that could not be stored, raw, with the reason (called in a fresh savepoint after `store` failed). */
+  quarantine(em: EntityManager, raw: Buffer, reason: string, context: IntakeContext): Promise<IntakeResult>;
+}
+
+export const MAIL_INTAKE = Symbol('MAIL_INTAKE');

@@ -1,0 +1,22 @@
+import { MailError } from '../core/errors';
+import type { SideState } from '../mailboxes/mailbox.types';
+
+/** Which side state an error puts a mailbox in (api.md states). */
+export function stateForError(error: unknown): SideState {
+  if (!(error instanceof MailError)) return 'connectError';
+  switch (error.code) {
+    case 'AUTHENTICATION_FAILED':
+    case 'INVALID_GRANT':
+      return 'authenticationError';
+    case 'AUTHORIZATION_REQUIRED':
+      return 'authorizationRequired';
+    default:
+      return 'connectError';
+  }
+}
+
+/** The `{ code, message }` an admin sees for any error, known or not. */
+export function describeError(error: unknown): { code: string; message: string } {
+  if (error instanceof MailError) return { code: error.code, message: error.message };
+  return { code: 'PROTOCOL_ERROR', message: `unexpected error: ${(error as Error)?.message ?? String(error)}` };
+}
