@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import { Client } from 'pg';
+import { connectImap } from '../test/support/imap';
+import { createMailUser } from '../test/support/dovecot';
+import { dovecotPort } from '../test/support/mailboxes';
+import { createDatabase, dropDatabase } from '../test/support/postgres';
+import { spawnService, TEST_API_TOKEN, TEST_SECRET, type ServiceProcess } from '../test/support/service';
+import { makeTempDir, removeDir } from '../test/support/tmp';
+import type { BenchContext, BenchResult, BenchScenario } from './bench.types';
+import { round } from './load';
+import { largeMail, mixedCorpus, type CorpusMail } from './mail-corpus';
+
+const MAILS = Number(process.env.BENCH_FETCH_MAILS ?? 5_000);
+
+/** Puts the corpus into a fresh Dovecot user with IMAP APPEND on a few parallel connections. */
+async function fillMailbox(mails: CorpusMail[], prefix: string): Promise<{ email: string; password: string }> {
+  const user = await createMailUser(prefix);
+  const lanes = 4;
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      const client = await connectImap({ user: user.email, password: user.password });
+      try {
+        for (let i = lane; i < mails.length; i += lanes) await client.append('INBOX', mails[i].raw);
+      } finally {
+        await client.logout();
+      }
+    }),
+  );
+  return user;
+}
+
+/** Raw imapflow FETCH of every message's bytes: the protocol ceiling. */
+async function rawFetchRate(user: { email: string; password: string }): Promise<number> {
+  const client = await connectImap({ user: user.email, password: user.password });
+  try {
+    await client.mailboxOpen('INBOX', { readOnly: true });
+    const started = performance.now();
+    let count = 0;
+    for await (const message of client.fetch('1:*', { uid: true, source: true })) if (message.source) count++;
+    return count / ((performance.now() - started) / 1000);
+  } finally {
+    await client.logout();
+  }
+}
+
+/** A bare INSERT of the same bytes, one transaction per mail: the storage ceiling without batching. */
+async function bareInsertRate(mails: CorpusMail[]): Promise<number> {
+  const url = await createDatabase();
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CREATE TABLE bench_raw (id bigserial PRIMARY KEY, message_id text UNIQUE, raw bytea)');
+    const started = performance.now();
+    for (const mail of mails) {
+      await client.query('BEGIN');
+      await client.query('INSERT INTO bench_raw (message_id, raw) VALUES ($1, $2)', [mail.messageId, mail.raw]);
+      await client.query('COMMIT');
+    }
+    return mails.length / ((performance.now() - started) / 1000);
+  } finally {
+    await client.end();
+    await dropDatabase(url);
+  }
+}
+
+interface OurRun {
+  perSecond: number;
+  seconds: number;
+  fetched: number;
+  peakRssMb: number;
+}
+
+/** Our full path in a service process of its own: fetch → parse → request + ledger committed → acknowledged. */
+async function ourFetchRate(context: BenchContext, protocol: 'imaps' | 'pops', user: { email: string; password: string }): Promise<OurRun> {
+  const databaseUrl = await createDatabase();
+  const dataDir = makeTempDir('deskmail-bench-');
+  let service: ServiceProcess | null = null;
+  try {
+    service = spawnService({
+      PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DESKMAIL_API_TOKEN: TEST_API_TOKEN,
+      DESKMAIL_SECRET: TEST_SECRET, DESKMAIL_WORKERS: 'false', LOG_LEVEL: 'warn',
+    });
+    const url = await service.url;
+    const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+      const response = await fetch(url + path, {
+        method,
+        headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(1_800_000),
+      });
+      const json = await response.json();
+      if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const mailbox = await call('POST', '/v1/mailboxes', {
+      name: 'Bench',
+      emailAddresses: [`support@bench.example`],
+      incoming: {
+        protocol, authType: 'password', host: '127.0.0.1', port: dovecotPort(protocol), username: user.email, password: user.password,
+        caCertificate: context.env.caCert, importExisting: 'all', fetchIntervalMinutes: 1440, afterFetch: protocol === 'pops' ? 'keep' : 'markSeen',
+      },
+    });
+    const started = performance.now();
+    const summary = await call('POST', `/v1/mailboxes/${mailbox.id}/fetch`);
+    const seconds = (performance.now() - started) / 1000;
+    return { perSecond: summary.fetched / seconds, seconds, fetched: summary.fetched, peakRssMb: peakRssMb(service.child.pid!) };
+  } finally {
+    await service?.stop();
+    removeDir(dataDir);
+    await dropDatabase(databaseUrl);
+  }
+}
+
+/** VmHWM: the process's peak resident set, as the kernel counted it. */
+function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return round(kb / 1024, 1);
+}
+
+/**
+ * Issue 5's `fetch` scenario: messages/s of fetch + ledger + store over IMAPS and POP3S for
+ * 5,000 mixed mails on PostgreSQL, next to the raw imapflow FETCH rate and a bare
+ * one-transaction-per-mail INSERT of the same bytes, measured in the same run; and the peak
+ * RSS of a service process fetching a folder with a 25 MB mail.
+ */
+export const fetchScenario: BenchScenario = {
+  name: 'fetch',
+  description: `fetch + ledger + store of ${MAILS} mixed mails (2 KB – 500 KB) over IMAPS and POP3S on PostgreSQL`,
+  async run(context): Promise<BenchResult> {
+    const mails = mixedCorpus(MAILS);
+    const totalMb = mails.reduce((sum, m) => sum + m.raw.length, 0) / 2 ** 20;
+    const imapUser = await fillMailbox(mails, 'bench-imap');
+    const popUser = await fillMailbox(mails, 'bench-pop');
+    const rawFetch = await rawFetchRate(imapUser);
+    const bareInsert = await bareInsertRate(mails);
+    const imaps = await ourFetchRate(context, 'imaps', imapUser);
+    const pops = await ourFetchRate(context, 'pops', popUser);
+    const bigUser = await fillMailbox([largeMail(25 * 2 ** 20), ...mixedCorpus(20, 7)], 'bench-large');
+    const large = await ourFetchRate(context, 'imaps', bigUser);
+    return {
+      scenario: 'fetch',
+      figures: {
+        mails: MAILS,
+        'corpus MB': round(totalMb, 1),
+        'IMAPS mails/s': round(imaps.perSecond),
+        'POP3S mails/s': round(pops.perSecond),
+        'IMAPS peak RSS MB': imaps.peakRssMb,
+        'peak RSS MB with a 25 MB mail': large.peakRssMb,
+      },
+      baseline: { 'raw imapflow FETCH mails/s': round(rawFetch), 'bare INSERT (1 tx/mail) mails/s': round(bareInsert) },
+      ratios: {
+        'IMAPS ÷ bare INSERT': { value: round(imaps.perSecond / bareInsert), target: '≥ 1.0' },
+        'POP3S ÷ bare INSERT': { value: round(pops.perSecond / bareInsert), target: '≥ 1.0' },
+        'IMAPS ÷ raw FETCH': { value: round(imaps.perSecond / rawFetch) },
+        'peak RSS with a 25 MB mail (MB)': { value: large.peakRssMb, target: '< 150' },
+      },
+    };
+  },
+};
