@@ -100,7 +100,7 @@ export class FetchRunner {
     for (;;) {
       const listed = await source.listNew(cursor, { limit: LIST_BATCH });
       if (listed.cursorReset) {
-        await this.logs.append(mailbox.id, { level: 'warn', event: 'fetch', side: 'incoming', message: `the folder ${folder} was re-created on the server (UIDVALIDITY changed): re-reading it; mail already taken is recognised as duplicate` });
+        await this.logs.append(mailbox.id, { level: 'warn', event: 'fetch', side: 'incoming', message: `the server reset the folder ${folder} (IMAP UIDVALIDITY changed, or the EWS/Graph sync state expired): re-reading it; mail already taken is recognised as a duplicate` });
       }
       const known = await this.ledger.knownServerIds(mailbox.id, folder, listed.messages.map((m) => m.serverId));
       const fresh = listed.messages.filter((m) => !known.has(m.serverId));

@@ -1,6 +1,5 @@
 import { ProtocolError } from '../../core/errors';
 import type { IncomingProtocol, MailSource, MailSourceFactory, MailSourceOptions } from '../mail-source.port';
-import { EwsSource } from './ews/ews.source';
 import { GraphSource } from './graph/graph.source';
 import { ImapSource } from './imap/imap.source';
 import { Pop3Source } from './pop3/pop3.source';
@@ -14,7 +13,8 @@ const SOURCE_FACTORIES: Partial<Record<IncomingProtocol, MailSourceFactory>> = {
   imaps: (options) => new ImapSource(options),
   pop: (options) => new Pop3Source(options),
   pops: (options) => new Pop3Source(options),
-  ews: (options) => new EwsSource(options),
+  // Loaded on first use: ews-javascript-api takes over a second to load, which no start should pay for a protocol it may not use.
+  ews: (options) => new (require('./ews/ews.source') as typeof import('./ews/ews.source')).EwsSource(options),
   graph: (options) => new GraphSource(options),
 };
 

@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { ProtocolError } from '../../core/errors';
 import { DEFAULT_DEADLINES } from '../../core/net/connection-options';
 import type { MailTransportOptions, OutgoingProtocol } from '../mail-transport.port';
+import { EwsTransport } from './ews/ews.transport';
+import { GraphTransport } from './graph/graph.transport';
 import { SmtpTransport } from './smtp/smtp.transport';
 import { createMailTransport } from './transport.registry';
 
@@ -20,13 +22,10 @@ describe('createMailTransport', () => {
     assert.ok(createMailTransport(options('smtps')) instanceof SmtpTransport);
   });
 
-  for (const protocol of ['ews', 'graph'] as const) {
-    it(`refuses ${protocol} until its adapter exists`, () => {
-      assert.throws(() => createMailTransport(options(protocol)), (error: unknown) => {
-        return error instanceof ProtocolError && error.message === `outgoing protocol ${protocol} is not supported yet`;
-      });
-    });
-  }
+  it('sends ews and graph through their adapters', () => {
+    assert.ok(createMailTransport(options('ews')) instanceof EwsTransport);
+    assert.ok(createMailTransport(options('graph')) instanceof GraphTransport);
+  });
 
   it('refuses a protocol outside the contract', () => {
     assert.throws(() => createMailTransport(options('pop' as OutgoingProtocol)), ProtocolError);

@@ -1,20 +1,15 @@
 import { ProtocolError } from '../../core/errors';
 import type { MailTransport, MailTransportFactory, MailTransportOptions, OutgoingProtocol } from '../mail-transport.port';
+import { GraphTransport } from './graph/graph.transport';
 import { SmtpTransport } from './smtp/smtp.transport';
-
-/** Adapters whose protocol is in the contract but not built yet: refuse loudly, never a silent stub. */
-function notSupportedYet(protocol: OutgoingProtocol): MailTransportFactory {
-  return () => {
-    throw new ProtocolError(`outgoing protocol ${protocol} is not supported yet`);
-  };
-}
 
 /** protocol → adapter; one entry per outgoing protocol of the API contract. */
 const TRANSPORT_FACTORIES: Record<OutgoingProtocol, MailTransportFactory> = {
   smtp: (options) => new SmtpTransport(options),
   smtps: (options) => new SmtpTransport(options),
-  ews: notSupportedYet('ews'),
-  graph: notSupportedYet('graph'),
+  // Loaded on first use: ews-javascript-api takes over a second to load (see source.registry.ts).
+  ews: (options) => new (require('./ews/ews.transport') as typeof import('./ews/ews.transport')).EwsTransport(options),
+  graph: (options) => new GraphTransport(options),
 };
 
 export function createMailTransport(options: MailTransportOptions): MailTransport {

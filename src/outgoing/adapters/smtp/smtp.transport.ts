@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { rootCertificates, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import SMTPConnection, { type SMTPConnectionAuth, type SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
 import { AuthenticationError, MailError, ProtocolError } from '../../../core/errors';
@@ -17,19 +18,34 @@ class SessionFailure {
   constructor(
     readonly phase: SessionPhase,
     readonly error: unknown,
+    /** Not a byte of the message was handed to the server (it may go over another session). */
+    readonly untouched = false,
   ) {}
 }
 
+/** A logged-in session, kept between sends of one transport; `onFailure` routes its socket errors to the send in flight. */
+interface ReusableSession {
+  host: string;
+  connection: SMTPConnection;
+  messages: number;
+  onFailure: ((error: unknown) => void) | null;
+}
+
+/** Mails over one session before it is ended (nodemailer's pool default): servers cap sessions too. */
+const MAX_MESSAGES_PER_SESSION = 100;
+
 /**
  * Sends finished MIME bytes over SMTP (`smtp` + STARTTLS, or `smtps`) with nodemailer's
- * SMTP client: one connection per send (outbox sends are rare enough that pooling buys
- * nothing and a fresh session never carries a stale login), the bytes sent unchanged (the
- * outbox built the Message-ID), the alternate host after a connection failure, failures
- * mapped to the MailError family.
+ * SMTP client: the bytes sent unchanged (the outbox built the Message-ID), the alternate
+ * host after a connection failure, failures mapped to the MailError family. A session that
+ * delivered a mail is kept for the next send of the same transport until `close()`: the
+ * outbox uses one transport per mailbox for one round of sends, so a backlog costs one TLS
+ * handshake and login per session, not per mail (measured: bench/outbox.bench.ts).
  */
 export class SmtpTransport implements MailTransport {
   private readonly port: number;
   private readonly openConnections = new Set<SMTPConnection>();
+  private readonly idle = new Map<string, ReusableSession[]>();
 
   constructor(private readonly options: MailTransportOptions) {
     if (options.protocol !== 'smtp' && options.protocol !== 'smtps') {
@@ -61,13 +77,32 @@ export class SmtpTransport implements MailTransport {
     }
   }
 
+  /** Ends idle sessions politely (RFC 5321 §4.1.1.10: QUIT, closed on the 221) and drops any still busy. */
   async close(): Promise<void> {
+    for (const session of [...this.idle.values()].flat()) {
+      this.openConnections.delete(session.connection);
+      session.connection.quit();
+    }
+    this.idle.clear();
     for (const connection of this.openConnections) connection.close();
     this.openConnections.clear();
   }
 
-  /** One host: a session, and a second one when a refused OAuth2 token earned one forced refresh. */
+  /**
+   * One host: an idle session of this transport if there is one, else a new session, and a
+   * second new one when a refused OAuth2 token earned one forced refresh.
+   */
   private async deliver(host: string, envelope: Envelope, raw: Buffer, login: XOAuth2Login | null): Promise<string> {
+    const reusable = this.takeIdle(host);
+    if (reusable) {
+      try {
+        return await this.sendOver(reusable, envelope, raw);
+      } catch (failure) {
+        // The server may close an idle session, or refuse more mail on it (4xx), before a byte
+        // of this message went out: then it goes over a new session, as nodemailer's pool does.
+        if (!(failure instanceof SessionFailure) || !failure.untouched || !isTransient(failure.error)) throw failure;
+      }
+    }
     try {
       return await this.runSession(host, envelope, raw, login);
     } catch (failure) {
@@ -77,41 +112,79 @@ export class SmtpTransport implements MailTransport {
     }
   }
 
-  /** connect (+ STARTTLS) → AUTH → MAIL/RCPT/DATA → QUIT, resolved with the server's final reply. */
+  /** connect (+ STARTTLS) → AUTH → MAIL/RCPT/DATA, resolved with the server's final reply; the session is kept for the next mail. */
   private runSession(host: string, envelope: Envelope, raw: Buffer, login: XOAuth2Login | null): Promise<string> {
+    const session: ReusableSession = { host, connection: new SMTPConnection(this.connectionOptions(host)), messages: 0, onFailure: null };
+    const { connection } = session;
+    this.openConnections.add(connection);
+    // Socket failures and deadlines arrive as 'error' events, not through the callbacks.
+    connection.on('error', (error) => session.onFailure?.(error));
+    connection.once('end', () => {
+      this.openConnections.delete(connection);
+      this.dropIdle(session);
+      // The server may drop an idle session while we wait for a token: nodemailer then ends quietly.
+      session.onFailure?.(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION', command: 'CONN' }));
+    });
     return new Promise((resolve, reject) => {
-      const connection = new SMTPConnection(this.connectionOptions(host));
-      this.openConnections.add(connection);
       let phase: SessionPhase = 'connect';
+      const fail = (error: unknown): void => {
+        session.onFailure = null;
+        connection.close();
+        reject(new SessionFailure(phase, error));
+      };
+      session.onFailure = fail;
+      connection.connect((error) => {
+        if (error) return fail(error);
+        phase = 'auth';
+        this.authenticate(connection, host, login, (error) => {
+          if (error) return fail(error);
+          session.onFailure = null;
+          this.sendOver(session, envelope, raw).then(resolve, reject);
+        });
+      });
+    });
+  }
+
+  /** MAIL/RCPT/DATA on a logged-in session; on success the session waits for the next mail. */
+  private sendOver(session: ReusableSession, envelope: Envelope, raw: Buffer): Promise<string> {
+    const message = new PassThrough();
+    message.end(raw);
+    return new Promise((resolve, reject) => {
       let settled = false;
       const settle = (error: unknown, response?: string): void => {
         if (settled) return;
         settled = true;
+        session.onFailure = null;
         if (error) {
-          connection.close();
-          reject(new SessionFailure(phase, error));
+          session.connection.close();
+          reject(new SessionFailure('send', error, !message.readableDidRead));
         } else {
-          connection.quit(); // RFC 5321 §4.1.1.10: end the session politely; nodemailer closes on the reply
+          this.release(session);
           resolve(response ?? '');
         }
       };
-      // Socket failures and deadlines arrive as 'error' events, not through the callbacks.
-      connection.on('error', (error) => settle(error));
-      connection.once('end', () => {
-        this.openConnections.delete(connection);
-        // The server may drop an idle session while we wait for a token: nodemailer then ends quietly.
-        settle(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION', command: 'CONN' }));
-      });
-      connection.connect((error) => {
-        if (error) return settle(error);
-        phase = 'auth';
-        this.authenticate(connection, host, login, (error) => {
-          if (error) return settle(error);
-          phase = 'send';
-          connection.send(smtpEnvelope(envelope, raw), raw, (error, info) => settle(error, info?.response));
-        });
-      });
+      session.onFailure = (error) => settle(error);
+      session.connection.send(smtpEnvelope(envelope, raw), message, (error, info) => settle(error, info?.response));
     });
+  }
+
+  private takeIdle(host: string): ReusableSession | undefined {
+    return this.idle.get(host)?.pop();
+  }
+
+  /** After a delivered mail: kept for the next one until close(), or ended after MAX_MESSAGES_PER_SESSION. */
+  private release(session: ReusableSession): void {
+    session.messages += 1;
+    if (session.messages >= MAX_MESSAGES_PER_SESSION || !this.openConnections.has(session.connection)) {
+      session.connection.quit();
+      return;
+    }
+    this.idle.set(session.host, [...(this.idle.get(session.host) ?? []), session]);
+  }
+
+  private dropIdle(session: ReusableSession): void {
+    const list = this.idle.get(session.host);
+    if (list?.includes(session)) this.idle.set(session.host, list.filter((s) => s !== session));
   }
 
   private authenticate(
@@ -183,6 +256,13 @@ export class SmtpTransport implements MailTransport {
       commandMs: deadlines.commandMs,
     };
   }
+}
+
+/** A failure another session may not have: a dropped connection, or a 4xx (nodemailer's isTransientError). */
+function isTransient(error: unknown): boolean {
+  const { responseCode, code } = (error ?? {}) as { responseCode?: number; code?: string };
+  if (typeof responseCode === 'number') return responseCode >= 400 && responseCode < 500;
+  return code === undefined || isConnectionFailure(error);
 }
 
 function isUnreachable(failure: unknown): boolean {
