@@ -20,7 +20,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = join(root, 'dist');
 const RUN_DIR_PREFIX = 'deskmail-run-';
-const TEST_TIMEOUT_MS = Number(process.env.DESKMAIL_TEST_TIMEOUT_MS ?? 60_000);
+// Node 20 applies --test-timeout to each test FILE as well as each test: long enough for the
+// crash and multi-process files on a busy 2-core machine, short enough that a hang ends the run.
+const TEST_TIMEOUT_MS = Number(process.env.DESKMAIL_TEST_TIMEOUT_MS ?? 240_000);
 const CONCURRENCY = Number(process.env.DESKMAIL_TEST_CONCURRENCY ?? 2);
 
 const fail = (message) => {
