@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import type { IntakeContext, IntakeResult, MailIntake, PreparedMail } from '../../incoming/mail-intake.port';
+import { RequestPipeline } from '../pipeline/request-pipeline';
+import { newRequestMail, type RequestMail } from '../pipeline/request-mail';
+import { QuarantineWriter } from '../quarantine/quarantine.writer';
+import { RequestsMetrics } from '../requests.metrics';
+import { formatAddress } from '../steps/store.step';
+import { subjectKey } from '../pipeline/request-mail';
+
+/** A prepared mail carries the pipeline context the prepare phase built. */
+export class PreparedRequestMail implements PreparedMail {
+  constructor(readonly mail: RequestMail) {}
+
+  get raw(): Buffer {
+    return this.mail.raw;
+  }
+  get identity(): string {
+    return this.mail.identity!;
+  }
+  get messageId(): string | null {
+    return this.mail.parsed?.messageId ?? null;
+  }
+}
+
+/**
+ * The requests module's side of the fetch seam (incoming/mail-intake.port.ts): `prepare`
+ * runs the CPU steps of the pipeline outside any transaction, `store` the database steps
+ * inside the runner's (savepoint per mail), `quarantine` keeps what `store` could not.
+ */
+@Injectable()
+export class RequestIntake implements MailIntake {
+  /** The prepared context of a raw mail, for `quarantine`, which only gets the bytes back. */
+  private readonly preparedByRaw = new WeakMap<Buffer, RequestMail>();
+
+  constructor(
+    private readonly pipeline: RequestPipeline,
+    private readonly quarantines: QuarantineWriter,
+    private readonly metrics: RequestsMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async prepare(raw: Buffer, context: IntakeContext): Promise<PreparedRequestMail> {
+    const mail = newRequestMail(raw, context.mailbox, { firstImport: context.firstImport, maxMailBytes: this.config.maxMailBytes, receivedAt: context.receivedAt });
+    await this.pipeline.prepare(mail, { sideEffects: true, now: new Date() });
+    this.preparedByRaw.set(raw, mail);
+    return new PreparedRequestMail(mail);
+  }
+
+  async store(em: EntityManager, prepared: PreparedMail, context: IntakeContext): Promise<IntakeResult> {
+    const mail = prepared instanceof PreparedRequestMail ? prepared.mail : (await this.prepare(prepared.raw, context)).mail;
+    await this.pipeline.store(mail, { sideEffects: true, now: new Date(), em });
+    const stored = mail.stored;
+    if (!stored) throw new Error('the pipeline ended without storing the mail');
+    return { outcome: stored.outcome, requestId: stored.requestId, messageId: mail.parsed?.messageId ?? null };
+  }
+
+  async quarantine(em: EntityManager, raw: Buffer, reason: string, context: IntakeContext): Promise<IntakeResult> {
+    const mail = this.preparedByRaw.get(raw);
+    const parsed = mail?.parsed;
+    const id = await this.quarantines.keep(em, {
+      mailboxId: context.mailbox.id,
+      raw,
+      reason: 'storage failed',
+      detail: reason,
+      identity: mail?.identity ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`,
+      messageId: parsed?.messageId ?? null,
+      subject: parsed?.subject ?? null,
+      from: formatAddress(parsed?.from ?? mail?.requester ?? null),
+      requesterEmail: mail?.requester?.email ?? null,
+      subjectKey: parsed ? subjectKey(parsed.subject) : null,
+      receivedAt: context.receivedAt ?? new Date(),
+    });
+    if (id === null) {
+      this.metrics.duplicatesSuppressed.inc();
+      return { outcome: 'duplicate', requestId: null, messageId: parsed?.messageId ?? null };
+    }
+    this.metrics.quarantined.inc({ reason: 'storage failed' });
+    return { outcome: 'quarantined', requestId: null, messageId: parsed?.messageId ?? null };
+  }
+}

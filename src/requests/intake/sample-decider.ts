@@ -1,0 +1,33 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { Database } from '../../core/database/database';
+import type { SampleDecider } from '../../incoming/sample-mail.service';
+import type { Mailbox } from '../../mailboxes/mailbox.entity';
+import type { Decision } from '../pipeline/inbound-mail';
+import { newRequestMail } from '../pipeline/request-mail';
+import { RequestPipeline } from '../pipeline/request-pipeline';
+
+/**
+ * "Fetch a sample mail" → `decision` (api.md): what fetching the mail WOULD do, computed by
+ * the SAME pipeline steps with side effects off — the database is read (threads, duplicates,
+ * the loop breaker's and the rate limit's counts), nothing is written, queued or counted.
+ * It answers for a regular fetch: the first import's "never acknowledged" is not assumed.
+ */
+@Injectable()
+export class PipelineSampleDecider implements SampleDecider {
+  constructor(
+    private readonly pipeline: RequestPipeline,
+    @Inject(Database) private readonly db: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async decide(mailbox: Mailbox, raw: Buffer): Promise<Decision & Record<string, unknown>> {
+    const mail = newRequestMail(raw, mailbox, { firstImport: false, maxMailBytes: this.config.maxMailBytes, receivedAt: null });
+    const now = new Date();
+    await this.pipeline.prepare(mail, { sideEffects: false, now });
+    await this.db.run((em) => this.pipeline.store(mail, { sideEffects: false, now, em }));
+    const decision = mail.decision;
+    if (!decision) throw new Error('the pipeline made no decision');
+    return { ...decision };
+  }
+}

@@ -1,0 +1,66 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+
+export const QUARANTINE_IDENTITY_CONSTRAINT = 'uq_quarantine_mailbox_identity';
+
+/**
+ * A mail that did not become a request or a message, kept RAW with the reason (design.md:
+ * "A mail that cannot be parsed or stored goes to quarantine with its raw bytes and the
+ * reason"). Unique per mailbox identity like messages, so a re-fetched bad mail is a
+ * duplicate rather than a second row.
+ */
+@Entity('quarantined_mail')
+@Unique(QUARANTINE_IDENTITY_CONSTRAINT, ['mailboxId', 'identity'])
+@Index(['createdAt'])
+@Index(['mailboxId', 'requesterEmail', 'subjectKey', 'receivedAt'])
+export class QuarantinedMail {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column('uuid')
+  mailboxId: string;
+
+  /** Short and stable: "too large", "too complex", "unparseable", "loop", "not turned into a request", "bounce"… */
+  @Column('varchar', { length: 64 })
+  reason: string;
+
+  /** One sentence an admin can act on. */
+  @Column('text')
+  detail: string;
+
+  @Column('bytea')
+  raw: Buffer;
+
+  @Column('integer')
+  size: number;
+
+  @Column('timestamptz')
+  receivedAt: Date;
+
+  @Column('varchar', { length: 1000 })
+  identity: string;
+
+  @Column('varchar', { length: 1000, nullable: true })
+  messageId: string | null;
+
+  @Column('text', { nullable: true })
+  subject: string | null;
+
+  /** The From (or requester) address as "Name <email>", when it could be read. */
+  @Column('text', { nullable: true })
+  from: string | null;
+
+  @Column('varchar', { length: 320, nullable: true })
+  requesterEmail: string | null;
+
+  @Column('varchar', { length: 64, nullable: true })
+  subjectKey: string | null;
+
+  @Column('integer', { default: 0 })
+  retries: number;
+
+  @Column('timestamptz', { nullable: true })
+  lastRetryAt: Date | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+}
