@@ -4,6 +4,8 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
+import { json, type NextFunction, type Request, type Response } from 'express';
+import { STATUS_CODES } from 'node:http';
 import { MIGRATIONS } from '../migrations';
 import { AppModule } from './app.module';
 import { ENTITIES } from './app.entities';
@@ -72,7 +74,9 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(runtime), {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
+    bodyParser: false,
   });
+  useJsonBodies(app);
   app.useGlobalPipes(createValidationPipe());
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -100,6 +104,23 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   };
+}
+
+/** Largest JSON body the API accepts (a reply with HTML, a PEM chain). */
+const JSON_BODY_LIMIT = '10mb';
+
+/**
+ * JSON bodies, parsed here rather than by Nest's default parser so that a malformed or
+ * oversized body is answered right away as a 400/413 in the contract's shape, before any
+ * route or static-file middleware can turn it into something else.
+ */
+function useJsonBodies(app: NestExpressApplication): void {
+  app.use(json({ limit: JSON_BODY_LIMIT }));
+  app.use((error: { status?: number; message?: string; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+    if (!error?.type || !error.status) return next(error);
+    const statusCode = error.status === 413 ? 413 : 400;
+    res.status(statusCode).json({ statusCode, error: STATUS_CODES[statusCode], message: `request body: ${error.message}` });
+  });
 }
 
 function setUpOpenApi(app: INestApplication): void {
