@@ -129,11 +129,14 @@ export class FetchRunner {
     const action = actionFor(mailbox);
     const verdicts = new Map(chunk.map((ref) => [ref.serverId, importVerdict(mailbox, ref, firstRun)]));
     const toFetch = chunk.filter((ref) => verdicts.get(ref.serverId) !== 'ignore');
-    const prepared: Array<{ fetched: FetchedMail; context: IntakeContext; result: PreparedMail | Error }> = [];
+    // Each mail is prepared (parsed, on the worker threads) as soon as it arrives, while the
+    // next ones download: the network, the parse workers and then the database each stay busy.
+    const preparing: Array<Promise<{ fetched: FetchedMail; context: IntakeContext; result: PreparedMail | Error }>> = [];
     for await (const fetched of toFetch.length ? source.fetch(toFetch) : []) {
       const context: IntakeContext = { mailbox, firstImport: verdicts.get(fetched.ref.serverId) === 'import-old', receivedAt: fetched.ref.receivedAt };
-      prepared.push({ fetched, context, result: await this.intake.prepare(fetched.raw, context).catch((error: Error) => error) });
+      preparing.push(this.intake.prepare(fetched.raw, context).then((result) => ({ fetched, context, result }), (error: Error) => ({ fetched, context, result: error })));
     }
+    const prepared = await Promise.all(preparing);
     this.metrics.mailsFetched.inc({ protocol: mailbox.incoming.protocol }, prepared.length);
 
     const rows: NewLedgerRow[] = [];

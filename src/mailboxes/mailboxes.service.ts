@@ -51,6 +51,7 @@ export class MailboxesService {
       return em.save(row);
     });
     await this.logs.append(mailbox.id, { level: 'info', event: 'settings', message: `mailbox created (${incoming.protocol}${outgoing ? ` / ${outgoing.protocol}` : ''})` });
+    this.extensions.notify(mailbox.id, 'settings');
     return mailbox;
   }
 
@@ -75,7 +76,7 @@ export class MailboxesService {
     if (serverChanged) {
       // New server settings get a fresh chance: state re-derived, backoff reset, fetched soon.
       changes.settingsVersion = current.settingsVersion + 1;
-      changes.incomingState = initialState(incoming);
+      changes.incomingState = await this.stateAfterChange(id, 'incoming', incoming);
       changes.incomingLastError = null;
       changes.failedRuns = 0;
       changes.failingSince = null;
@@ -83,13 +84,16 @@ export class MailboxesService {
     } else if (incoming.fetchIntervalMinutes !== current.incoming.fetchIntervalMinutes && current.lastFetchAt) {
       changes.nextFetchAt = new Date(current.lastFetchAt.getTime() + incoming.fetchIntervalMinutes * 60_000);
     }
-    if (JSON.stringify(outgoing) !== JSON.stringify(current.outgoing) || input.outgoing?.password !== undefined) {
-      changes.outgoingState = outgoing ? initialState(outgoing) : 'disabled';
+    const outgoingChanged = JSON.stringify(outgoing) !== JSON.stringify(current.outgoing) || input.outgoing?.password !== undefined;
+    if (outgoingChanged) {
+      changes.outgoingState = outgoing ? await this.stateAfterChange(id, 'outgoing', outgoing) : 'disabled';
       changes.outgoingLastError = null;
     }
     await this.db.run((em) => em.update(Mailbox, { id }, changes));
     await this.logs.append(id, { level: 'info', event: 'settings', message: serverChanged ? 'settings changed; reconnecting' : 'settings changed' });
-    if (serverChanged) this.extensions.notify(id, 'settings');
+    // Listeners reconnect (IDLE), drop grants the new settings cannot use, and let mail that
+    // waited for the admin (outbox) go now.
+    if (serverChanged || outgoingChanged) this.extensions.notify(id, 'settings');
     return this.get(id);
   }
 
@@ -124,6 +128,21 @@ export class MailboxesService {
   /** The decrypted password of one side, for the adapters; never for a response. */
   password(mailbox: Mailbox, side: 'incoming' | 'outgoing'): string | null {
     return this.secretBox.openOptional(side === 'incoming' ? mailbox.incomingPasswordSealed : mailbox.outgoingPasswordSealed);
+  }
+
+  /**
+   * The state a side starts from after its settings changed: an OAuth2 side whose grant
+   * still belongs to the configured app stays usable ('connecting'), not back to
+   * 'authorizationRequired'.
+   */
+  private async stateAfterChange(id: string, side: 'incoming' | 'outgoing', settings: IncomingSettings | OutgoingSettings): Promise<SideState> {
+    const state = initialState(settings);
+    if (state !== 'authorizationRequired' || !settings.oauth2App) return state;
+    const grantSide = side === 'outgoing' && (settings as OutgoingSettings).sameAsIncoming ? 'incoming' : side;
+    const rows: unknown[] = await this.db.run((em) =>
+      em.query('SELECT 1 FROM oauth_grant WHERE mailbox_id = $1 AND side = $2 AND app_id = $3 AND NOT needs_reauthorization', [id, grantSide, settings.oauth2App]),
+    );
+    return rows.length > 0 ? 'connecting' : state;
   }
 
   private passwordAfter(authType: string, given: string | null | undefined, sealed: string | null, side: string): string | null {

@@ -7,6 +7,7 @@ import { RequestsController } from './api/requests.controller';
 import { RequestsService } from './api/requests.service';
 import { RequestIntake } from './intake/request-intake';
 import { PipelineSampleDecider } from './intake/sample-decider';
+import { PrepareWorkerPool } from './parsing/prepare-worker-pool';
 import { RequestPipeline } from './pipeline/request-pipeline';
 import { QuarantineController } from './quarantine/quarantine.controller';
 import { QuarantineService } from './quarantine/quarantine.service';
@@ -38,6 +39,7 @@ import { IncomingMessageWriter } from './storage/incoming-message.writer';
     StoreStep,
     AcknowledgeStep,
     RequestPipeline,
+    PrepareWorkerPool,
     IncomingMessageWriter,
     QuarantineWriter,
     OutgoingMessageWriter,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -26,6 +27,8 @@ export interface AppConfig {
   fetchLeaseMs: number;
   /** Fetch runs one process runs at once. */
   fetchConcurrency: number;
+  /** Worker threads that parse incoming mail (0: on the main thread). */
+  parseWorkers: number;
   /** Largest mail turned into a request; bigger mail goes to quarantine with its raw bytes. */
   maxMailBytes: number;
   /** A mailbox failing longer than this shows on /health and in metrics. */
@@ -133,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     schedulerTickMs: integer(env, 'DESKMAIL_SCHEDULER_TICK_MS', 5_000, 50, 600_000),
     fetchLeaseMs: integer(env, 'DESKMAIL_FETCH_LEASE_MS', 120_000, 1_000, 3_600_000),
     fetchConcurrency: integer(env, 'DESKMAIL_FETCH_CONCURRENCY', 4, 1, 64),
+    parseWorkers: integer(env, 'DESKMAIL_PARSE_WORKERS', os.availableParallelism(), 0, 64),
     maxMailBytes: integer(env, 'DESKMAIL_MAX_MAIL_MB', 25, 1, 1024) * 1024 * 1024,
     failingAlertMinutes: integer(env, 'DESKMAIL_FAILING_ALERT_MINUTES', 60, 1, 10080),
     outboxTickMs: integer(env, 'DESKMAIL_OUTBOX_TICK_MS', 5_000, 50, 600_000),

@@ -15,6 +15,8 @@ import { OutgoingMessageWriter } from '../replies/outgoing-message.writer';
 import { fakeEntityManager } from '../testing/fake-entity-manager';
 import { newRequestMail } from './request-mail';
 import { RequestPipeline } from './request-pipeline';
+import { PrepareWorkerPool } from '../parsing/prepare-worker-pool';
+import type { AppConfig } from '../../core/config/app-config';
 
 function pipeline(): RequestPipeline {
   const metrics = new RequestsMetrics(new Metrics());
@@ -26,6 +28,7 @@ function pipeline(): RequestPipeline {
     new AcknowledgementRateStep(),
     new StoreStep(new IncomingMessageWriter(), new QuarantineWriter(), metrics),
     new AcknowledgeStep(new OutgoingMessageWriter(), metrics, logger),
+    new PrepareWorkerPool({ parseWorkers: 0 } as AppConfig),
   );
 }
 

@@ -3,14 +3,12 @@ import { AcknowledgeStep } from '../steps/acknowledge.step';
 import { AcknowledgementRateStep } from '../steps/acknowledgement-rate.step';
 import { DecideStep } from '../steps/decide.step';
 import { DuplicateCheckStep } from '../steps/duplicate-check.step';
-import { IdentifyStep } from '../steps/identify.step';
 import { LoopBreakerStep } from '../steps/loop-breaker.step';
-import { LoopCheckStep } from '../steps/loop-check.step';
-import { ParseStep } from '../steps/parse.step';
 import { StoreStep } from '../steps/store.step';
-import { ThreadHintsStep } from '../steps/thread-hints.step';
 import { ThreadStep } from '../steps/thread.step';
+import { PrepareWorkerPool } from '../parsing/prepare-worker-pool';
 import type { PipelineStep, StepContext } from './inbound-mail';
+import { prepareSteps } from './prepare-steps';
 import type { RequestMail, StoreContext } from './request-mail';
 
 /**
@@ -56,12 +54,10 @@ export class RequestPipeline {
     acknowledgementRate: AcknowledgementRateStep,
     store: StoreStep,
     acknowledge: AcknowledgeStep,
+    private readonly workers: PrepareWorkerPool,
   ) {
     this.entries = [
-      { phase: 'prepare', step: new ParseStep() },
-      { phase: 'prepare', step: new IdentifyStep() },
-      { phase: 'prepare', step: new LoopCheckStep() },
-      { phase: 'prepare', step: new ThreadHintsStep() },
+      ...prepareSteps().map((step) => ({ phase: 'prepare' as const, step })),
       { phase: 'store', step: duplicateCheck },
       { phase: 'store', step: thread },
       { phase: 'store', step: loopBreaker },
@@ -72,9 +68,10 @@ export class RequestPipeline {
     ];
   }
 
-  /** The CPU part: no database, no side effects. */
-  prepare(mail: RequestMail, context: StepContext): Promise<RequestMail> {
-    return this.runPhase('prepare', mail, context);
+  /** The CPU part: no database, no side effects; on a worker thread when the pool is on. */
+  async prepare(mail: RequestMail, context: StepContext): Promise<RequestMail> {
+    if (!this.workers.enabled) return this.runPhase('prepare', mail, context);
+    return Object.assign(mail, await this.workers.prepare(mail.raw, mail.mailbox, context.now));
   }
 
   /** The database part, in the caller's transaction (`context.em`). */

@@ -1,0 +1,33 @@
+/**
+ * Worker thread body: runs the prepare steps (parse, identify, loop check, thread hints) on
+ * one raw mail and posts back what they found. Parsing is the CPU cost of ingest; running it
+ * here lets it use every core while the main thread does network and database work.
+ */
+import { parentPort } from 'node:worker_threads';
+import { newInboundMail, runSteps, type MailboxPolicy } from '../pipeline/inbound-mail';
+import { PREPARED_FIELDS, prepareSteps, type PreparedFields } from '../pipeline/prepare-steps';
+
+export interface PrepareTask {
+  id: number;
+  raw: Uint8Array;
+  policy: MailboxPolicy;
+  now: number;
+}
+
+export type PrepareAnswer = { id: number; fields: PreparedFields } | { id: number; error: string };
+
+const steps = prepareSteps();
+
+parentPort?.on('message', (task: PrepareTask) => {
+  void (async () => {
+    try {
+      const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
+      const mail = await runSteps(steps, newInboundMail(raw, task.policy), { sideEffects: true, now: new Date(task.now) });
+      const fields: Record<string, unknown> = {};
+      for (const key of PREPARED_FIELDS) if (mail[key] !== undefined) fields[key] = mail[key];
+      parentPort!.postMessage({ id: task.id, fields } satisfies PrepareAnswer);
+    } catch (error) {
+      parentPort!.postMessage({ id: task.id, error: error instanceof Error ? error.message : String(error) } satisfies PrepareAnswer);
+    }
+  })();
+});
