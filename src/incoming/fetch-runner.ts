@@ -112,9 +112,7 @@ export class FetchRunner {
         cursor = next;
         continue;
       }
-      for (const chunk of chunks(fresh, COMMIT_BATCH, COMMIT_BATCH_BYTES)) {
-        await this.commitChunk(source, mailbox, chunk, firstRun, summary);
-      }
+      await this.processChunks(source, mailbox, fresh, firstRun, summary);
       cursor = listed.messages.at(-1)!.cursorAfter;
       if (listed.messages.length < LIST_BATCH && Object.keys(cursor).length === 0) {
         // Cursor-less protocols (POP): the ledger is the cursor; one listing covers everything.
@@ -124,27 +122,55 @@ export class FetchRunner {
     }
   }
 
-  private async commitChunk(source: MailSource, mailbox: Mailbox, chunk: MailRef[], firstRun: boolean, summary: FetchSummary): Promise<void> {
-    const folder = mailbox.incoming.folder;
-    const action = actionFor(mailbox);
+  /**
+   * Chunk after chunk, pipelined: while chunk k commits, chunk k+1 downloads and parses
+   * (network, parse workers and database each stay busy); chunk k is acknowledged once the
+   * connection is free again. A crash in between leaves committed rows unacknowledged, which
+   * the next run acknowledges first.
+   */
+  private async processChunks(source: MailSource, mailbox: Mailbox, refs: MailRef[], firstRun: boolean, summary: FetchSummary): Promise<void> {
+    const groups = chunks(refs, COMMIT_BATCH, COMMIT_BATCH_BYTES);
+    let loaded = groups.length ? await this.loadChunk(source, mailbox, groups[0], firstRun) : null;
+    for (let index = 0; loaded; index++) {
+      const next = index + 1 < groups.length ? this.loadChunk(source, mailbox, groups[index + 1], firstRun) : null;
+      next?.catch(() => undefined); // awaited below; a commit failure must not leave it unhandled
+      const committedAt = performance.now();
+      const toAcknowledge = await this.commitChunk(mailbox, loaded, summary);
+      const commitMs = performance.now() - committedAt;
+      const following = await next;
+      const acknowledgedAt = performance.now();
+      const action = actionFor(mailbox);
+      if (action) await this.acknowledge(source, mailbox, toAcknowledge, action as AfterFetchAction);
+      this.logger.debug(
+        { mailbox: mailbox.id, mails: loaded.chunk.length, loadMs: ms(loaded.loadMs), commitMs: ms(commitMs), acknowledgeMs: ms(performance.now() - acknowledgedAt) },
+        'fetch chunk committed',
+      );
+      loaded = following;
+    }
+  }
+
+  /** Downloads a chunk and prepares (parses) each mail as it arrives, on the worker threads. */
+  private async loadChunk(source: MailSource, mailbox: Mailbox, chunk: MailRef[], firstRun: boolean): Promise<LoadedChunk> {
+    const startedAt = performance.now();
     const verdicts = new Map(chunk.map((ref) => [ref.serverId, importVerdict(mailbox, ref, firstRun)]));
     const toFetch = chunk.filter((ref) => verdicts.get(ref.serverId) !== 'ignore');
-    // Each mail is prepared (parsed, on the worker threads) as soon as it arrives, while the
-    // next ones download: the network, the parse workers and then the database each stay busy.
-    const preparing: Array<Promise<{ fetched: FetchedMail; context: IntakeContext; result: PreparedMail | Error }>> = [];
+    const preparing: Array<Promise<PreparedEntry>> = [];
     for await (const fetched of toFetch.length ? source.fetch(toFetch) : []) {
       const context: IntakeContext = { mailbox, firstImport: verdicts.get(fetched.ref.serverId) === 'import-old', receivedAt: fetched.ref.receivedAt };
       preparing.push(this.intake.prepare(fetched.raw, context).then((result) => ({ fetched, context, result }), (error: Error) => ({ fetched, context, result: error })));
     }
     const prepared = await Promise.all(preparing);
     this.metrics.mailsFetched.inc({ protocol: mailbox.incoming.protocol }, prepared.length);
+    return { chunk, ignored: chunk.filter((ref) => verdicts.get(ref.serverId) === 'ignore'), prepared, loadMs: performance.now() - startedAt };
+  }
 
-    const rows: NewLedgerRow[] = [];
+  /** Outcomes, ledger rows and the cursor of one chunk in ONE transaction, a savepoint per mail. Returns what to acknowledge. */
+  private async commitChunk(mailbox: Mailbox, loaded: LoadedChunk, summary: FetchSummary): Promise<MailRef[]> {
+    const folder = mailbox.incoming.folder;
+    const action = actionFor(mailbox);
+    const rows: NewLedgerRow[] = loaded.ignored.map((ref) => ({ ref, messageId: null, outcome: 'ignored' as const, requestId: null, action: null }));
     await this.db.transaction(async (em) => {
-      for (const ref of chunk.filter((r) => verdicts.get(r.serverId) === 'ignore')) {
-        rows.push({ ref, messageId: null, outcome: 'ignored', requestId: null, action: null });
-      }
-      for (const { fetched, context, result } of prepared) {
+      for (const { fetched, context, result } of loaded.prepared) {
         const stored = await this.db
           .transaction((savepoint) => (result instanceof Error ? this.intake.quarantine(savepoint, fetched.raw, result.message, context) : this.intake.store(savepoint, result, context)))
           .catch((error: Error) => this.db.transaction((savepoint) => this.intake.quarantine(savepoint, fetched.raw, `could not be stored: ${error.message}`, context)));
@@ -152,16 +178,15 @@ export class FetchRunner {
       }
       await this.ledger.insert(em, mailbox.id, folder, rows);
       // The cursor moves in the same transaction as the mail it passes: a stop resumes right after it.
-      const cursor = chunk.at(-1)!.cursorAfter;
+      const cursor = loaded.chunk.at(-1)!.cursorAfter;
       if (Object.keys(cursor).length > 0) await this.ledger.saveCursor(em, mailbox.id, folder, cursor);
     });
-
     summary.skipped += rows.filter((r) => r.outcome === 'ignored' || r.outcome === 'duplicate').length;
-    summary.fetched += prepared.length;
+    summary.fetched += loaded.prepared.length;
     summary.created += rows.filter((r) => r.outcome === 'request').length;
     summary.appended += rows.filter((r) => r.outcome === 'appended').length;
     summary.quarantined += rows.filter((r) => r.outcome === 'quarantined').length;
-    if (action) await this.acknowledge(source, mailbox, prepared.map((p) => p.fetched.ref), action as AfterFetchAction);
+    return loaded.prepared.map((p) => p.fetched.ref);
   }
 
   private async acknowledge(source: MailSource, mailbox: Mailbox, refs: MailRef[], action: AfterFetchAction): Promise<void> {
@@ -214,6 +239,21 @@ export class FetchRunner {
       })
       .catch(() => undefined);
   }
+}
+
+const ms = (value: number): number => Math.round(value);
+
+interface PreparedEntry {
+  fetched: FetchedMail;
+  context: IntakeContext;
+  result: PreparedMail | Error;
+}
+
+interface LoadedChunk {
+  chunk: MailRef[];
+  ignored: MailRef[];
+  prepared: PreparedEntry[];
+  loadMs: number;
 }
 
 /** The after-fetch action a committed mail owes, or null when there is nothing to do on the server. */
