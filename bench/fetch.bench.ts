@@ -1,33 +1,16 @@
-import fs from 'node:fs';
 import { Client } from 'pg';
 import { connectImap } from '../test/support/imap';
-import { createMailUser } from '../test/support/dovecot';
 import { dovecotPort } from '../test/support/mailboxes';
 import { createDatabase, dropDatabase } from '../test/support/postgres';
 import { spawnService, TEST_API_TOKEN, TEST_SECRET, type ServiceProcess } from '../test/support/service';
 import { makeTempDir, removeDir } from '../test/support/tmp';
 import type { BenchContext, BenchResult, BenchScenario } from './bench.types';
+import { fillMailbox, peakRssMb } from './bench-mailbox';
 import { round } from './load';
 import { largeMail, mixedCorpus, type CorpusMail } from './mail-corpus';
 
 const MAILS = Number(process.env.BENCH_FETCH_MAILS ?? 5_000);
 
-/** Puts the corpus into a fresh Dovecot user with IMAP APPEND on a few parallel connections. */
-async function fillMailbox(mails: CorpusMail[], prefix: string): Promise<{ email: string; password: string }> {
-  const user = await createMailUser(prefix);
-  const lanes = 4;
-  await Promise.all(
-    Array.from({ length: lanes }, async (_, lane) => {
-      const client = await connectImap({ user: user.email, password: user.password });
-      try {
-        for (let i = lane; i < mails.length; i += lanes) await client.append('INBOX', mails[i].raw);
-      } finally {
-        await client.logout();
-      }
-    }),
-  );
-  return user;
-}
 
 /** Raw imapflow FETCH of every message's bytes: the protocol ceiling. */
 async function rawFetchRate(user: { email: string; password: string }): Promise<number> {
@@ -111,12 +94,6 @@ async function ourFetchRate(context: BenchContext, protocol: 'imaps' | 'pops', u
   }
 }
 
-/** VmHWM: the process's peak resident set, as the kernel counted it. */
-function peakRssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return round(kb / 1024, 1);
-}
 
 /**
  * Issue 5's `fetch` scenario: messages/s of fetch + ledger + store over IMAPS and POP3S for

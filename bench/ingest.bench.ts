@@ -1,12 +1,10 @@
-import fs from 'node:fs';
 import { simpleParser } from 'mailparser';
-import { createMailUser } from '../test/support/dovecot';
-import { connectImap } from '../test/support/imap';
 import { dovecotPort } from '../test/support/mailboxes';
 import { createDatabase, dropDatabase } from '../test/support/postgres';
 import { spawnService, TEST_API_TOKEN, TEST_SECRET, type ServiceProcess } from '../test/support/service';
 import { makeTempDir, removeDir } from '../test/support/tmp';
 import type { BenchContext, BenchResult, BenchScenario } from './bench.types';
+import { fillMailbox, peakRssMb } from './bench-mailbox';
 import { round } from './load';
 import { largeMail, mixedCorpus, type CorpusMail } from './mail-corpus';
 
@@ -19,21 +17,6 @@ async function bareParseRate(mails: CorpusMail[]): Promise<number> {
   return mails.length / ((performance.now() - started) / 1000);
 }
 
-async function fillMailbox(mails: CorpusMail[], prefix: string): Promise<{ email: string; password: string }> {
-  const user = await createMailUser(prefix);
-  const lanes = 4;
-  await Promise.all(
-    Array.from({ length: lanes }, async (_, lane) => {
-      const client = await connectImap({ user: user.email, password: user.password });
-      try {
-        for (let i = lane; i < mails.length; i += lanes) await client.append('INBOX', mails[i].raw);
-      } finally {
-        await client.logout();
-      }
-    }),
-  );
-  return user;
-}
 
 interface IngestRun {
   perSecond: number;
@@ -84,10 +67,6 @@ async function ingestRate(context: BenchContext, database: 'postgres' | 'embedde
   }
 }
 
-function peakRssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024, 1);
-}
 
 /**
  * Issue 6's `ingest` scenario: mails/s end to end (fetch from the test Dovecot → parse →
