@@ -19,7 +19,7 @@ export const httpHealthScenario: BenchScenario = {
     });
     await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
     const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
-    const sut = await startTestService({ env: { LOG_LEVEL: 'warn' } });
+    const sut = await startTestService({ env: { LOG_LEVEL: 'warn', DESKMAIL_HEALTH_WARNINGS_TTL_MS: '10000' } });
     try {
       const options = { concurrency: 50, durationMs: 5_000 };
       await httpLoad(`${sut.url}/health`, { ...options, durationMs: 1_000 }); // warm-up

@@ -28,7 +28,7 @@ export const oauthTokenScenario: BenchScenario = {
   name: 'oauth-token',
   description: `GET /oauth-token req/s and p99 at ${CONCURRENCY} clients vs GET /health; token-endpoint calls for a burst of ${BURST} at expiry`,
   async run() {
-    const sut = await startTestService({ env: { ...OAUTH_ENV, LOG_LEVEL: 'warn' } });
+    const sut = await startTestService({ env: { ...OAUTH_ENV, LOG_LEVEL: 'warn', DESKMAIL_HEALTH_WARNINGS_TTL_MS: '10000' } });
     try {
       const client = await registerServiceClient(sut, { ttl: 3600 });
       const appId = await createCustomApp(sut.api, client);

@@ -47,6 +47,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     DESKMAIL_API_TOKEN: TEST_API_TOKEN,
     DESKMAIL_SECRET: TEST_SECRET,
     DESKMAIL_WORKERS: 'false',
+    // Tests look at /health right after what should change it.
+    DESKMAIL_HEALTH_WARNINGS_TTL_MS: '0',
     LOG_LEVEL: 'debug',
     ...options.env,
   };

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 
 export interface HealthWarning {
@@ -22,12 +23,17 @@ export interface HealthReport {
 
 const DATABASE_CHECK_MS = 3_000;
 
+
 @Injectable()
 export class HealthService {
   private readonly sources: WarningSource[] = [];
   private readonly startedAt = Date.now();
+  private warnings: { at: number; value: Promise<HealthWarning[]> } | null = null;
 
-  constructor(@Inject(Database) private readonly db: Database) {}
+  constructor(
+    @Inject(Database) private readonly db: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   addWarningSource(source: WarningSource): void {
     this.sources.push(source);
@@ -43,8 +49,19 @@ export class HealthService {
     if (databaseError) {
       return { status: 'down', database: 'down', ...base, warnings: [], error: `database: ${databaseError}` };
     }
-    const warnings = (await Promise.all(this.sources.map((source) => source().catch(() => [])))).flat();
+    const warnings = await this.currentWarnings();
     return { status: warnings.length ? 'degraded' : 'ok', database: 'up', ...base, warnings };
+  }
+
+  private currentWarnings(): Promise<HealthWarning[]> {
+    // Warnings take a few queries, and load balancers probe /health every few seconds from
+    // every node: they are recomputed at most every DESKMAIL_HEALTH_WARNINGS_TTL_MS, so most
+    // probes cost one `SELECT 1`.
+    if (!this.warnings || Date.now() - this.warnings.at >= this.config.healthWarningsTtlMs) {
+      const value = Promise.all(this.sources.map((source) => source().catch(() => []))).then((lists) => lists.flat());
+      this.warnings = { at: Date.now(), value };
+    }
+    return this.warnings.value;
   }
 
   /** Null when the database answers `SELECT 1` within the deadline, else why not. */

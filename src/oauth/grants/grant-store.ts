@@ -53,8 +53,13 @@ export class GrantStore {
       const mailbox = isUuid(mailboxId) ? await em.findOneBy(Mailbox, { id: mailboxId }) : null;
       if (!mailbox) throw new NotFoundError('mailbox', mailboxId);
       const target = oauthSideOf(mailbox, side);
-      // The app comes with the grant (one query): callers need its provider.
-      const grant = await em.findOne(OAuthGrant, { where: { mailboxId, side: target.grantSide }, relations: { app: true } });
+      // The app comes with the grant in ONE query (callers need its provider). A query builder,
+      // not findOne: findOne with a relation adds LIMIT and so runs a second query for the ids.
+      const grant = await em
+        .createQueryBuilder(OAuthGrant, 'grant')
+        .leftJoinAndSelect('grant.app', 'app')
+        .where('grant.mailbox_id = :mailboxId AND grant.side = :side', { mailboxId, side: target.grantSide })
+        .getOne();
       const authorize = `authorize it: POST /v1/mailboxes/${mailboxId}/authorize {"side":"${target.grantSide}"}`;
       if (!grant) throw new NotAuthorizedError(`the ${side} side of mailbox ${mailboxId} has no OAuth2 grant yet; ${authorize}`);
       if (grant.appId !== target.appId) throw new NotAuthorizedError(`the ${side} side of mailbox ${mailboxId} changed its OAuth2 app since it was authorized; ${authorize}`);
