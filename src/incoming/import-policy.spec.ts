@@ -13,6 +13,11 @@ describe('importVerdict', () => {
     assert.equal(importVerdict(mailbox('none'), ref('2026-11-21T00:00:00Z'), true), 'import-new');
     assert.equal(importVerdict(mailbox('none'), ref('2020-01-01T00:00:00Z'), false), 'import-new');
   });
+  it('counts mail from the second the mailbox was created as new (INTERNALDATE has whole seconds)', () => {
+    const m = { createdAt: new Date('2026-11-20T12:00:00.700Z'), incoming: { importExisting: 'none', importSince: null } } as unknown as Mailbox;
+    assert.equal(importVerdict(m, ref('2026-11-20T12:00:00Z'), true), 'import-new');
+    assert.equal(importVerdict(m, ref('2026-11-20T11:59:59Z'), true), 'ignore');
+  });
   it('with importExisting none ignores what was already there', () => {
     assert.equal(importVerdict(mailbox('none'), ref('2026-11-19T00:00:00Z'), true), 'ignore');
     assert.equal(importVerdict(mailbox('none'), ref(null), true), 'ignore');

@@ -12,7 +12,9 @@ export type ImportVerdict = 'ignore' | 'import-old' | 'import-new';
  */
 export function importVerdict(mailbox: Mailbox, ref: MailRef, firstRun: boolean): ImportVerdict {
   if (!firstRun) return 'import-new';
-  const createdAt = mailbox.createdAt.getTime();
+  // Server receive times have one-second resolution (IMAP INTERNALDATE): mail from the very
+  // second the mailbox was created counts as new, not as mail that was already there.
+  const createdAt = Math.floor(mailbox.createdAt.getTime() / 1000) * 1000;
   const receivedAt = ref.receivedAt?.getTime() ?? null;
   const isOld = receivedAt === null || receivedAt < createdAt;
   if (!isOld) return 'import-new';
