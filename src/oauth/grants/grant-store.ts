@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SecretBox } from '../../core/crypto/secret-box';
 import { Database } from '../../core/database/database';
+import { hydrate } from '../../core/database/hydrate';
 import { NotFoundError } from '../../core/errors';
 import { Mailbox } from '../../mailboxes/mailbox.entity';
 import type { Side } from '../../mailboxes/mailbox.types';
 import { isUuid } from '../oauth-ids';
 import { NotAuthorizedError } from '../tokens/token-errors';
 import type { TokenSet } from '../tokens/token-response';
+import { OAuthApp } from '../apps/oauth-app.entity';
 import { OAuthGrant, type RefreshError } from './oauth-grant.entity';
 import { oauthSideOf, type OAuthSide } from './oauth-side';
 
@@ -47,24 +49,32 @@ export class GrantStore {
     return mailbox;
   }
 
-  /** The grant a side uses right now, or why it has none (404, 400 naming the setting, 409). */
+  /**
+   * The grant a side uses right now, or why it has none (404, 400 naming the setting, 409).
+   * ONE query for the mailbox, both sides' grants and their apps: this is the token API's
+   * hot path (every call of another application), where TypeORM finds cost more than the SQL.
+   */
   async forUse(mailboxId: string, side: Side): Promise<GrantInUse> {
-    return this.db.run(async (em) => {
-      const mailbox = isUuid(mailboxId) ? await em.findOneBy(Mailbox, { id: mailboxId }) : null;
-      if (!mailbox) throw new NotFoundError('mailbox', mailboxId);
-      const target = oauthSideOf(mailbox, side);
-      // The app comes with the grant in ONE query (callers need its provider). A query builder,
-      // not findOne: findOne with a relation adds LIMIT and so runs a second query for the ids.
-      const grant = await em
-        .createQueryBuilder(OAuthGrant, 'grant')
-        .leftJoinAndSelect('grant.app', 'app')
-        .where('grant.mailbox_id = :mailboxId AND grant.side = :side', { mailboxId, side: target.grantSide })
-        .getOne();
-      const authorize = `authorize it: POST /v1/mailboxes/${mailboxId}/authorize {"side":"${target.grantSide}"}`;
-      if (!grant) throw new NotAuthorizedError(`the ${side} side of mailbox ${mailboxId} has no OAuth2 grant yet; ${authorize}`);
-      if (grant.appId !== target.appId) throw new NotAuthorizedError(`the ${side} side of mailbox ${mailboxId} changed its OAuth2 app since it was authorized; ${authorize}`);
-      return { mailbox, target, grant };
-    });
+    if (!isUuid(mailboxId)) throw new NotFoundError('mailbox', mailboxId);
+    const rows: Array<{ m: Record<string, unknown>; g: Record<string, unknown> | null; a: Record<string, unknown> | null }> = await this.db.run((em) =>
+      em.query(
+        `SELECT row_to_json(m) AS m, row_to_json(g) AS g, row_to_json(a) AS a
+           FROM mailbox m LEFT JOIN oauth_grant g ON g.mailbox_id = m.id LEFT JOIN oauth_app a ON a.id = g.app_id
+          WHERE m.id = $1`,
+        [mailboxId],
+      ),
+    );
+    if (rows.length === 0) throw new NotFoundError('mailbox', mailboxId);
+    const dataSource = this.db.dataSource;
+    const mailbox = hydrate(dataSource, Mailbox, rows[0].m);
+    const target = oauthSideOf(mailbox, side);
+    const row = rows.find((r) => r.g?.side === target.grantSide);
+    const grant = row?.g ? hydrate(dataSource, OAuthGrant, row.g) : null;
+    if (grant && row?.a) grant.app = hydrate(dataSource, OAuthApp, row.a);
+    const authorize = `authorize it: POST /v1/mailboxes/${mailboxId}/authorize {"side":"${target.grantSide}"}`;
+    if (!grant) throw new NotAuthorizedError(`the ${side} side of mailbox ${mailboxId} has no OAuth2 grant yet; ${authorize}`);
+    if (grant.appId !== target.appId) throw new NotAuthorizedError(`the ${side} side of mailbox ${mailboxId} changed its OAuth2 app since it was authorized; ${authorize}`);
+    return { mailbox, target, grant };
   }
 
   async byId(grantId: string): Promise<OAuthGrant | null> {
