@@ -64,8 +64,8 @@ export class FetchRunner {
       source = await this.connector.open(mailbox.id, options);
       await this.states.set(mailbox.id, 'incoming', 'connected');
       await this.acknowledgePending(source, mailbox);
-      await this.fetchNew(source, mailbox, summary);
-      await this.recordSuccess(mailbox, summary);
+      const listed = await this.fetchNew(source, mailbox, summary);
+      await this.recordSuccess(mailbox, summary, await this.reconcile(mailbox, listed));
       this.metrics.runs.inc({ protocol: mailbox.incoming.protocol, result: 'ok' });
       return summary;
     } catch (error) {
@@ -92,7 +92,9 @@ export class FetchRunner {
     for (const [action, refs] of byAction) await this.acknowledge(source, mailbox, refs, action as AfterFetchAction);
   }
 
-  private async fetchNew(source: MailSource, mailbox: Mailbox, summary: FetchSummary): Promise<void> {
+  /** Fetches everything new; returns the server ids the server listed past the cursor. */
+  private async fetchNew(source: MailSource, mailbox: Mailbox, summary: FetchSummary): Promise<Set<string>> {
+    const seen = new Set<string>();
     const folder = mailbox.incoming.folder;
     const stored = await this.ledger.cursor(mailbox.id, folder);
     const firstRun = !stored?.firstRunCompletedAt;
@@ -102,13 +104,14 @@ export class FetchRunner {
       if (listed.cursorReset) {
         await this.logs.append(mailbox.id, { level: 'warn', event: 'fetch', side: 'incoming', message: `the server reset the folder ${folder} (IMAP UIDVALIDITY changed, or the EWS/Graph sync state expired): re-reading it; mail already taken is recognised as a duplicate` });
       }
+      for (const message of listed.messages) seen.add(message.serverId);
       const known = await this.ledger.knownServerIds(mailbox.id, folder, listed.messages.map((m) => m.serverId));
       const fresh = listed.messages.filter((m) => !known.has(m.serverId));
       if (fresh.length === 0) {
         const next = listed.messages.at(-1)?.cursorAfter ?? listed.cursor ?? cursor;
         await this.db.transaction((em) => this.ledger.saveCursor(em, mailbox.id, folder, next, firstRun));
         // POP lists every message every time: nothing fresh means done, whatever the list length.
-        if (listed.messages.length < LIST_BATCH || JSON.stringify(next) === JSON.stringify(cursor)) return;
+        if (listed.messages.length < LIST_BATCH || JSON.stringify(next) === JSON.stringify(cursor)) return seen;
         cursor = next;
         continue;
       }
@@ -117,7 +120,7 @@ export class FetchRunner {
       if (listed.messages.length < LIST_BATCH && Object.keys(cursor).length === 0) {
         // Cursor-less protocols (POP): the ledger is the cursor; one listing covers everything.
         await this.db.transaction((em) => this.ledger.saveCursor(em, mailbox.id, folder, null, firstRun));
-        return;
+        return seen;
       }
     }
   }
@@ -204,9 +207,18 @@ export class FetchRunner {
     }
   }
 
-  private async recordSuccess(mailbox: Mailbox, summary: FetchSummary): Promise<void> {
+  /** The reconciliation figure: of the messages the server listed this run, how many the ledger holds now. */
+  private async reconcile(mailbox: Mailbox, listed: Set<string>): Promise<NonNullable<Mailbox['reconciliation']>> {
+    const ids = [...listed];
+    let inLedger = 0;
+    for (let i = 0; i < ids.length; i += ACK_BATCH) inLedger += (await this.ledger.knownServerIds(mailbox.id, mailbox.incoming.folder, ids.slice(i, i + ACK_BATCH))).size;
+    return { at: new Date().toISOString(), listed: ids.length, inLedger, missing: ids.length - inLedger };
+  }
+
+  private async recordSuccess(mailbox: Mailbox, summary: FetchSummary, reconciliation: NonNullable<Mailbox['reconciliation']>): Promise<void> {
     const now = new Date();
     await this.mailboxes.recordFetch(mailbox.id, {
+      reconciliation,
       lastFetchAt: now,
       lastSuccessAt: now,
       failedRuns: 0,

@@ -74,6 +74,13 @@ export class Mailbox {
   @Column('timestamptz', { nullable: true })
   leaseUntil: Date | null;
 
+  /**
+   * The last run's reconciliation: messages the server listed past the cursor, and how many
+   * of them the ledger holds afterwards. `missing` > 0 means mail seen but not yet committed.
+   */
+  @Column('jsonb', { nullable: true })
+  reconciliation: { at: string; listed: number; inLedger: number; missing: number } | null;
+
   /** Bumped when server settings change, so a running connection knows to reconnect. */
   @Column('integer', { default: 1 })
   settingsVersion: number;

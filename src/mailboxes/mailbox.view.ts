@@ -19,6 +19,7 @@ export class MailboxView {
       lastFetchAt: mailbox.lastFetchAt?.toISOString() ?? null,
       nextFetchAt: mailbox.incoming.enabled ? (mailbox.nextFetchAt?.toISOString() ?? null) : null,
       failingSince: mailbox.failingSince?.toISOString() ?? null,
+      reconciliation: mailbox.reconciliation,
       ...(await this.extensions.contribute(mailbox, 'incoming')),
     };
     const outgoing = mailbox.outgoing

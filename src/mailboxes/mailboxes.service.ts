@@ -121,7 +121,7 @@ export class MailboxesService {
   }
 
   /** Bookkeeping of a fetch run (times, backoff); not a settings change. */
-  async recordFetch(id: string, changes: Pick<Partial<Mailbox>, 'lastFetchAt' | 'lastSuccessAt' | 'failedRuns' | 'failingSince' | 'nextFetchAt'>): Promise<void> {
+  async recordFetch(id: string, changes: Pick<Partial<Mailbox>, 'lastFetchAt' | 'lastSuccessAt' | 'failedRuns' | 'failingSince' | 'nextFetchAt' | 'reconciliation'>): Promise<void> {
     await this.db.run((em) => em.update(Mailbox, { id }, changes));
   }
 

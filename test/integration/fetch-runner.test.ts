@@ -23,6 +23,8 @@ describe('fetching mail into the ledger (real Dovecot, real fetch path)', () => 
 
       const first = await sut.api.post(`/v1/mailboxes/${mailbox.id}/fetch`);
       assert.equal(first.status, 200, JSON.stringify(first.body));
+      const reconciled = (await sut.api.get(`/v1/mailboxes/${mailbox.id}`)).body.incoming.reconciliation;
+      assert.deepEqual([reconciled.listed, reconciled.inLedger, reconciled.missing], [3, 3, 0]);
       assert.equal(first.body.fetched, 3);
       assert.equal(first.body.created + first.body.appended + first.body.quarantined, 3);
       const again = await sut.api.post(`/v1/mailboxes/${mailbox.id}/fetch`);
@@ -42,6 +44,8 @@ describe('fetching mail into the ledger (real Dovecot, real fetch path)', () => 
       assert.equal(view.body.incoming.state, 'connected');
       assert.equal(view.body.incoming.ledger.seen, 3);
       assert.equal(view.body.incoming.ledger.unacknowledged, 0);
+      assert.equal(view.body.incoming.reconciliation.missing, 0, 'every message the server listed is in the ledger');
+      assert.ok(view.body.incoming.reconciliation.listed <= 3);
       assert.ok(view.body.incoming.lastFetchAt);
     });
   }

@@ -49,7 +49,8 @@ export class OAuthApp {
   @Column('jsonb', { nullable: true })
   scopes: string[] | null;
 
-  @Column('jsonb', { default: () => "'[]'::jsonb" })
+  // TypeORM reads PostgreSQL's stored default back without the cast: written the same way, no migration keeps re-emitting it.
+  @Column('jsonb', { default: () => "'[]'" })
   additionalScopes: string[];
 
   @Column('varchar', { length: 32, nullable: true })
