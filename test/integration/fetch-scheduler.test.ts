@@ -49,7 +49,8 @@ describe('the fetch scheduler', () => {
       const mailbox = await createDovecotMailbox(sut.api, { user: user.email, password: user.password, incoming: { fetchIntervalMinutes: 1 } });
       const fetched = await waitUntil(async () => {
         const view = await sut.api.get(`/v1/mailboxes/${mailbox.id}`);
-        return view.body.incoming.ledger.seen === 1 && view.body;
+        // The run is over once lastFetchAt is recorded (the ledger row commits a moment before).
+        return view.body.incoming.ledger.seen === 1 && view.body.incoming.lastFetchAt && view.body;
       }, 20_000, 'the scheduled first fetch');
       await deliver(user.email, buildTestMail({ to: user.email, subject: 'second' }).raw);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
