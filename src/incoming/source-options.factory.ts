@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Credentials, TranscriptSink } from '../core/net/connection-options';
-import { DEFAULT_DEADLINES, type Deadlines } from '../core/net/connection-options';
-import { ReauthorizationRequired } from '../core/errors';
+import { configuredDeadlines, type Deadlines } from '../core/net/connection-options';
 import { APP_CONFIG, type AppConfig } from '../core/config/app-config';
 import { MailboxLogService } from '../mailboxes/mailbox-log.service';
 import type { Mailbox } from '../mailboxes/mailbox.entity';
@@ -65,7 +64,7 @@ export class SourceOptionsFactory {
 
   /** The configured deadlines for every network step. */
   deadlines(): Deadlines {
-    return { ...DEFAULT_DEADLINES, connectMs: this.config.connectTimeoutMs, commandMs: this.config.commandTimeoutMs };
+    return configuredDeadlines(this.config);
   }
 
   private credentials(mailbox: Mailbox): Credentials {
@@ -73,15 +72,7 @@ export class SourceOptionsFactory {
     if (settings.authType === 'password') {
       return { kind: 'password', username: settings.username ?? '', password: this.mailboxes.password(mailbox, 'incoming') ?? '' };
     }
-    const tokens = this.tokens;
-    return {
-      kind: 'oauth2',
-      username: settings.username ?? mailbox.emailAddresses[0],
-      async accessToken(options) {
-        const token = await tokens.accessToken(mailbox.id, 'incoming', options);
-        if (!token) throw new ReauthorizationRequired(`mailbox ${mailbox.name} has no OAuth2 grant yet: press Authorize`);
-        return token;
-      },
-    };
+    // The OAuth2 module refreshes before use and says how to authorize when there is no grant.
+    return this.tokens.credentials(mailbox.id, 'incoming', settings.username ?? mailbox.emailAddresses[0]);
   }
 }

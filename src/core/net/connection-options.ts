@@ -35,3 +35,8 @@ export const DEFAULT_DEADLINES: Deadlines = {
   commandMs: 30_000,
   downloadMsPerMiB: 10_000,
 };
+
+/** The deadlines an operator configured (DESKMAIL_CONNECT_TIMEOUT_MS / DESKMAIL_COMMAND_TIMEOUT_MS), for incoming and outgoing alike. */
+export function configuredDeadlines(config: { connectTimeoutMs: number; commandTimeoutMs: number }): Deadlines {
+  return { ...DEFAULT_DEADLINES, connectMs: config.connectTimeoutMs, commandMs: config.commandTimeoutMs };
+}

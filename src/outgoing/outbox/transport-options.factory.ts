@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InvalidInputError } from '../../core/errors';
-import { DEFAULT_DEADLINES, type Credentials, type Deadlines } from '../../core/net/connection-options';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { configuredDeadlines, type Credentials, type Deadlines } from '../../core/net/connection-options';
 import { TranscriptRecorder } from '../../incoming/source-options.factory';
 import { MailboxLogService } from '../../mailboxes/mailbox-log.service';
 import type { Mailbox } from '../../mailboxes/mailbox.entity';
@@ -15,9 +16,10 @@ export class TransportOptionsFactory {
     private readonly mailboxes: MailboxesService,
     private readonly logs: MailboxLogService,
     @Inject(OAuthTokenService) private readonly tokens: OAuthTokenService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  build(mailbox: Mailbox, deadlines: Deadlines = DEFAULT_DEADLINES): { options: MailTransportOptions; transcript: TranscriptRecorder | null } {
+  build(mailbox: Mailbox, deadlines: Deadlines = configuredDeadlines(this.config)): { options: MailTransportOptions; transcript: TranscriptRecorder | null } {
     const settings = mailbox.outgoing;
     if (!settings) throw new InvalidInputError('outgoing', `is not configured for mailbox ${mailbox.name}`);
     // debug: the SMTP adapter redacts AUTH payloads before the lines reach the recorder.
