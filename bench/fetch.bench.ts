@@ -2,10 +2,8 @@ import { Client } from 'pg';
 import { connectImap } from '../test/support/imap';
 import { dovecotPort } from '../test/support/mailboxes';
 import { createDatabase, dropDatabase } from '../test/support/postgres';
-import { spawnService, TEST_API_TOKEN, TEST_SECRET, type ServiceProcess } from '../test/support/service';
-import { makeTempDir, removeDir } from '../test/support/tmp';
 import type { BenchContext, BenchResult, BenchScenario } from './bench.types';
-import { fillMailbox, peakRssMb } from './bench-mailbox';
+import { fetchInOwnProcess, fillMailbox } from './bench-mailbox';
 import { round } from './load';
 import { largeMail, mixedCorpus, type CorpusMail } from './mail-corpus';
 
@@ -53,45 +51,13 @@ interface OurRun {
   peakRssMb: number;
 }
 
-/** Our full path in a service process of its own: fetch → parse → request + ledger committed → acknowledged. */
+/** Our full path, fetch → parse → request + ledger committed → acknowledged, over one protocol. */
 async function ourFetchRate(context: BenchContext, protocol: 'imaps' | 'pops', user: { email: string; password: string }): Promise<OurRun> {
-  const databaseUrl = await createDatabase();
-  const dataDir = makeTempDir('deskmail-bench-');
-  let service: ServiceProcess | null = null;
-  try {
-    service = spawnService({
-      PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DESKMAIL_API_TOKEN: TEST_API_TOKEN,
-      DESKMAIL_SECRET: TEST_SECRET, DESKMAIL_WORKERS: 'false', LOG_LEVEL: 'warn',
-    });
-    const url = await service.url;
-    const call = async (method: string, path: string, body?: unknown): Promise<any> => {
-      const response = await fetch(url + path, {
-        method,
-        headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'application/json' },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(1_800_000),
-      });
-      const json = await response.json();
-      if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
-      return json;
-    };
-    const mailbox = await call('POST', '/v1/mailboxes', {
-      name: 'Bench',
-      emailAddresses: [`support@bench.example`],
-      incoming: {
-        protocol, authType: 'password', host: '127.0.0.1', port: dovecotPort(protocol), username: user.email, password: user.password,
-        caCertificate: context.env.caCert, importExisting: 'all', fetchIntervalMinutes: 1440, afterFetch: protocol === 'pops' ? 'keep' : 'markSeen',
-      },
-    });
-    const started = performance.now();
-    const summary = await call('POST', `/v1/mailboxes/${mailbox.id}/fetch`);
-    const seconds = (performance.now() - started) / 1000;
-    return { perSecond: summary.fetched / seconds, seconds, fetched: summary.fetched, peakRssMb: peakRssMb(service.child.pid!) };
-  } finally {
-    await service?.stop();
-    removeDir(dataDir);
-    await dropDatabase(databaseUrl);
-  }
+  const run = await fetchInOwnProcess('postgres', {
+    protocol, authType: 'password', host: '127.0.0.1', port: dovecotPort(protocol), username: user.email, password: user.password,
+    caCertificate: context.env.caCert, afterFetch: protocol === 'pops' ? 'keep' : 'markSeen',
+  });
+  return { perSecond: run.summary.fetched / run.seconds, seconds: run.seconds, fetched: run.summary.fetched, peakRssMb: run.peakRssMb };
 }
 
 

@@ -1,10 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { dovecotPort } from '../test/support/mailboxes';
-import { createDatabase, dropDatabase } from '../test/support/postgres';
-import { spawnService, TEST_API_TOKEN, TEST_SECRET, type ServiceProcess } from '../test/support/service';
-import { makeTempDir, removeDir } from '../test/support/tmp';
 import type { BenchContext, BenchResult, BenchScenario } from './bench.types';
-import { fillMailbox, peakRssMb } from './bench-mailbox';
+import { fetchInOwnProcess, fillMailbox } from './bench-mailbox';
 import { round } from './load';
 import { largeMail, mixedCorpus, type CorpusMail } from './mail-corpus';
 
@@ -26,45 +23,14 @@ interface IngestRun {
   peakRssMb: number;
 }
 
-/** End to end in a service process of its own: IMAPS fetch → parse → request committed → \Seen. */
+/** End to end, IMAPS fetch → parse → request committed → \Seen, on one database kind. */
 async function ingestRate(context: BenchContext, database: 'postgres' | 'embedded', user: { email: string; password: string }): Promise<IngestRun> {
-  const databaseUrl = database === 'postgres' ? await createDatabase() : '';
-  const dataDir = makeTempDir('deskmail-ingest-');
-  let service: ServiceProcess | null = null;
-  try {
-    service = spawnService({
-      PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DESKMAIL_API_TOKEN: TEST_API_TOKEN,
-      DESKMAIL_SECRET: TEST_SECRET, DESKMAIL_WORKERS: 'false', LOG_LEVEL: 'warn',
-    });
-    const url = await service.url;
-    const call = async (method: string, path: string, body?: unknown): Promise<any> => {
-      const response = await fetch(url + path, {
-        method,
-        headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'application/json' },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(3_600_000),
-      });
-      const json = await response.json();
-      if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
-      return json;
-    };
-    const mailbox = await call('POST', '/v1/mailboxes', {
-      name: 'Ingest bench',
-      emailAddresses: ['support@bench.example'],
-      incoming: {
-        protocol: 'imaps', authType: 'password', host: '127.0.0.1', port: dovecotPort('imaps'), username: user.email, password: user.password,
-        caCertificate: context.env.caCert, importExisting: 'all', fetchIntervalMinutes: 1440, loopLimit: { count: 1000, minutes: 1 },
-      },
-    });
-    const started = performance.now();
-    const summary = await call('POST', `/v1/mailboxes/${mailbox.id}/fetch`);
-    const seconds = (performance.now() - started) / 1000;
-    return { perSecond: summary.fetched / seconds, seconds, created: summary.created, quarantined: summary.quarantined, peakRssMb: peakRssMb(service.child.pid!) };
-  } finally {
-    await service?.stop();
-    removeDir(dataDir);
-    if (databaseUrl) await dropDatabase(databaseUrl);
-  }
+  const run = await fetchInOwnProcess(database, {
+    protocol: 'imaps', authType: 'password', host: '127.0.0.1', port: dovecotPort('imaps'), username: user.email, password: user.password,
+    caCertificate: context.env.caCert, loopLimit: { count: 1000, minutes: 1 },
+  });
+  const { summary } = run;
+  return { perSecond: summary.fetched / run.seconds, seconds: run.seconds, created: summary.created, quarantined: summary.quarantined, peakRssMb: run.peakRssMb };
 }
 
 
