@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -38,24 +38,15 @@ export class LoopLimitDto {
   minutes: number;
 }
 
-export class IncomingInputDto {
-  @ApiPropertyOptional({ enum: ['imap', 'imaps', 'pop', 'pops', 'ews', 'graph'] })
-  @IsOptional()
-  @IsIn(['imap', 'imaps', 'pop', 'pops', 'ews', 'graph'])
-  protocol?: string;
-
-  @ApiPropertyOptional({ enum: ['password', 'oauth2'] })
-  @IsOptional()
-  @IsIn(['password', 'oauth2'])
-  authType?: string;
-
-  @ApiPropertyOptional({ nullable: true, example: 'imap.example.com' })
+/** What both sides configure about their server and login (secrets write-only). */
+export class ServerInputDto {
+  @ApiPropertyOptional({ nullable: true, example: 'mail.example.com' })
   @IsOptional()
   @IsString()
   @MaxLength(253)
   host?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Default by protocol: imap 143, imaps 993, pop 110, pops 995' })
+  @ApiPropertyOptional({ nullable: true, description: 'Default by protocol: imap 143, imaps 993, pop 110, pops 995, smtp 587, smtps 465' })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -84,6 +75,34 @@ export class IncomingInputDto {
   @IsOptional()
   @IsString()
   oauth2App?: string | null;
+
+  @ApiPropertyOptional({ nullable: true, description: 'PEM certificate or chain to trust for this server; host names are still verified' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100_000)
+  caCertificate?: string | null;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  debug?: boolean;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class IncomingInputDto extends ServerInputDto {
+  @ApiPropertyOptional({ enum: ['imap', 'imaps', 'pop', 'pops', 'ews', 'graph'] })
+  @IsOptional()
+  @IsIn(['imap', 'imaps', 'pop', 'pops', 'ews', 'graph'])
+  protocol?: string;
+
+  @ApiPropertyOptional({ enum: ['password', 'oauth2'] })
+  @IsOptional()
+  @IsIn(['password', 'oauth2'])
+  authType?: string;
 
   @ApiPropertyOptional({ default: 'INBOX' })
   @IsOptional()
@@ -115,11 +134,6 @@ export class IncomingInputDto {
   @MaxLength(500)
   moveTo?: string | null;
 
-  @ApiPropertyOptional({ default: false })
-  @IsOptional()
-  @IsBoolean()
-  debug?: boolean;
-
   @ApiPropertyOptional({ default: true, description: 'false: "disable new request creation by email"' })
   @IsOptional()
   @IsBoolean()
@@ -147,20 +161,9 @@ export class IncomingInputDto {
   @ValidateNested()
   @Type(() => LoopLimitDto)
   loopLimit?: LoopLimitDto;
-
-  @ApiPropertyOptional({ nullable: true, description: 'PEM certificate or chain to trust for this server; host names are still verified' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100_000)
-  caCertificate?: string | null;
-
-  @ApiPropertyOptional({ default: true })
-  @IsOptional()
-  @IsBoolean()
-  enabled?: boolean;
 }
 
-export class OutgoingInputDto {
+export class OutgoingInputDto extends ServerInputDto {
   @ApiPropertyOptional({ enum: ['smtp', 'smtps', 'ews', 'graph'] })
   @IsOptional()
   @IsIn(['smtp', 'smtps', 'ews', 'graph'])
@@ -171,52 +174,16 @@ export class OutgoingInputDto {
   @IsIn(['none', 'password', 'oauth2'])
   authType?: string;
 
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(253)
-  host?: string | null;
-
   @ApiPropertyOptional({ nullable: true, description: 'Tried after a connection failure on host' })
   @IsOptional()
   @IsString()
   @MaxLength(253)
   alternateHost?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Default: smtp 587, smtps 465' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(65535)
-  port?: number | null;
-
   @ApiPropertyOptional({ default: true, description: 'smtp: require STARTTLS (always when credentials are sent)' })
   @IsOptional()
   @IsBoolean()
   tls?: boolean;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  connectUrl?: string | null;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(320)
-  username?: string | null;
-
-  @ApiPropertyOptional({ nullable: true, writeOnly: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  password?: string | null;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  oauth2App?: string | null;
 
   @ApiPropertyOptional({ default: false, description: 'Reuse the incoming OAuth2 grant' })
   @IsOptional()
@@ -243,22 +210,6 @@ export class OutgoingInputDto {
   @IsOptional()
   @IsBoolean()
   acknowledge?: boolean;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100_000)
-  caCertificate?: string | null;
-
-  @ApiPropertyOptional({ default: false })
-  @IsOptional()
-  @IsBoolean()
-  debug?: boolean;
-
-  @ApiPropertyOptional({ default: true })
-  @IsOptional()
-  @IsBoolean()
-  enabled?: boolean;
 }
 
 export class CreateMailboxDto {
@@ -289,33 +240,5 @@ export class CreateMailboxDto {
   outgoing?: OutgoingInputDto | null;
 }
 
-export class UpdateMailboxDto {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  name?: string;
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(50)
-  @IsEmail({}, { each: true })
-  emailAddresses?: string[];
-
-  @ApiPropertyOptional({ type: IncomingInputDto })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => IncomingInputDto)
-  incoming?: IncomingInputDto;
-
-  @ApiPropertyOptional({ type: OutgoingInputDto, nullable: true })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => OutgoingInputDto)
-  outgoing?: OutgoingInputDto | null;
-}
+/** PATCH: any part of a mailbox; the merged settings are validated whole (mailbox-settings.rules.ts). */
+export class UpdateMailboxDto extends PartialType(CreateMailboxDto) {}
