@@ -1,3 +1,4 @@
+import type { MailSourceOptions } from '../mail-source.port';
 import {
   AuthenticationError,
   ConnectionError,
@@ -21,6 +22,19 @@ export interface ServerContext {
   /** The connect and command deadlines, cited in timeout messages. */
   connectMs: number;
   commandMs: number;
+}
+
+/** The context an adapter's error messages cite: where, who, how, and the deadlines. */
+export function serverContext(options: Pick<MailSourceOptions, 'endpoint' | 'credentials' | 'deadlines'>): ServerContext {
+  const { endpoint, credentials, deadlines } = options;
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    username: credentials.kind === 'none' ? undefined : credentials.username,
+    authKind: credentials.kind,
+    connectMs: deadlines.connectMs,
+    commandMs: deadlines.commandMs,
+  };
 }
 
 export function hostPort(ctx: Pick<ServerContext, 'host' | 'port'>): string {

@@ -10,7 +10,7 @@ import type {
   MailSourceOptions,
   SourceCursor,
 } from '../../mail-source.port';
-import { ServerContext, hostPort } from '../error-mapping';
+import { ServerContext, hostPort, serverContext } from '../error-mapping';
 import { TranscriptRedactor } from '../transcript-redactor';
 import { FetchPump } from './fetch-pump';
 import { createImapClient, imapAuth, imapFlowLogger } from './imap-client.factory';
@@ -36,15 +36,7 @@ export class ImapSource implements MailSource {
   private readonly where: string;
 
   constructor(private readonly options: MailSourceOptions) {
-    const { endpoint, credentials, deadlines } = options;
-    this.ctx = {
-      host: endpoint.host,
-      port: endpoint.port,
-      username: credentials.kind === 'none' ? undefined : credentials.username,
-      authKind: credentials.kind,
-      connectMs: deadlines.connectMs,
-      commandMs: deadlines.commandMs,
-    };
+    this.ctx = serverContext(options);
     this.where = hostPort(this.ctx);
   }
 

@@ -9,7 +9,7 @@ import type {
   MailSourceOptions,
   SourceCursor,
 } from '../../mail-source.port';
-import { ServerContext, hostPort, tlsUpgradeUnavailable } from '../error-mapping';
+import { ServerContext, hostPort, serverContext, tlsUpgradeUnavailable } from '../error-mapping';
 import { tlsOptionsFor } from '../tls-options';
 import { TranscriptRedactor } from '../transcript-redactor';
 import { mapPop3Error } from './pop3-error.mapper';
@@ -35,15 +35,7 @@ export class Pop3Source implements MailSource {
   private readonly ctx: ServerContext;
 
   constructor(private readonly options: MailSourceOptions) {
-    const { endpoint, credentials, deadlines } = options;
-    this.ctx = {
-      host: endpoint.host,
-      port: endpoint.port,
-      username: credentials.kind === 'none' ? undefined : credentials.username,
-      authKind: credentials.kind,
-      connectMs: deadlines.connectMs,
-      commandMs: deadlines.commandMs,
-    };
+    this.ctx = serverContext(options);
   }
 
   /**
