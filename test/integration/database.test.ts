@@ -40,6 +40,17 @@ describe('Database on the embedded PGlite', () => {
     assert.deepEqual(await overlappingTransactions(db), ['kept']);
   });
 
+  it('stores and returns every byte value of a bytea column unchanged, as a Buffer', async () => {
+    const bytes = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.alloc(100_000, 0xfe)]);
+    await db.run((em) => em.query('CREATE TABLE IF NOT EXISTS bytea_probe (content bytea)'));
+    await db.run((em) => em.query('INSERT INTO bytea_probe VALUES ($1)', [bytes]));
+    await db.run((em) => em.query('INSERT INTO bytea_probe VALUES ($1)', [bytes.subarray(250, 260)]));
+    const rows: { content: Buffer }[] = await db.run((em) => em.query('SELECT content FROM bytea_probe ORDER BY length(content) DESC'));
+    assert.ok(Buffer.isBuffer(rows[0].content));
+    assert.ok(rows[0].content.equals(bytes));
+    assert.deepEqual([...rows[1].content], [250, 251, 252, 253, 254, 255, 0xfe, 0xfe, 0xfe, 0xfe]);
+  });
+
   it('lets a unit of work call the database again without waiting for itself', async () => {
     const count = await db.transaction(async () => db.run(async (em) => (await em.query('SELECT 1 AS one'))[0].one));
     assert.equal(count, 1);

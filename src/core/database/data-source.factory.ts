@@ -19,6 +19,23 @@ export interface DataSourceSettings {
   poolSize?: number;
 }
 
+/** PostgreSQL's type oid of bytea. */
+const BYTEA = 17;
+
+/**
+ * PGlite's stock bytea codec turns every byte into a string of its own (Array.from(...).map
+ * → join; parseInt per byte back): ~77 ms for a mail with an attachment. Node's native hex
+ * codec does the same text format (`\x…`, PostgreSQL's hex bytea) in a fraction of that.
+ */
+export function byteaToText(value: unknown): string {
+  if (!(value instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
+  return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+}
+
+export function byteaFromText(text: string): Buffer {
+  return Buffer.from(text.slice(2), 'hex');
+}
+
 /**
  * One DataSource per process, the SAME entities and migrations on both backends.
  * `synchronize` is never on: the schema only changes through committed migrations.
@@ -48,6 +65,6 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
   const dataDir = settings.pgliteDir ? path.join(settings.pgliteDir, 'pglite') : undefined;
   return new DataSource({
     ...common,
-    driver: new PGliteDriver(dataDir ? { dataDir } : {}).driver,
+    driver: new PGliteDriver({ ...(dataDir ? { dataDir } : {}), serializers: { [BYTEA]: byteaToText }, parsers: { [BYTEA]: byteaFromText } }).driver,
   });
 }
