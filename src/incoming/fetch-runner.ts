@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import { groupsOf } from '../core/batching/groups';
 import { APP_CONFIG, type AppConfig } from '../core/config/app-config';
 import { Database } from '../core/database/database';
 import { LOGGER } from '../core/logging/logger';
@@ -11,7 +13,7 @@ import { backoffDelayMs } from './backoff';
 import { FetchMetrics } from './fetch.metrics';
 import { importVerdict } from './import-policy';
 import { LedgerService, type NewLedgerRow } from './ledger/ledger.service';
-import { MAIL_INTAKE, type IntakeContext, type MailIntake, type PreparedMail } from './mail-intake.port';
+import { MAIL_INTAKE, type IntakeContext, type IntakeResult, type MailIntake, type PreparedMail } from './mail-intake.port';
 import type { AfterFetchAction, FetchedMail, MailRef, MailSource, SourceCursor } from './mail-source.port';
 import { describeError, stateForError } from './side-state.mapping';
 import { SourceConnector } from './source-connector';
@@ -132,7 +134,7 @@ export class FetchRunner {
    * the next run acknowledges first.
    */
   private async processChunks(source: MailSource, mailbox: Mailbox, refs: MailRef[], firstRun: boolean, summary: FetchSummary): Promise<void> {
-    const groups = chunks(refs, COMMIT_BATCH, COMMIT_BATCH_BYTES);
+    const groups = groupsOf(refs, (ref) => ref.size, { count: COMMIT_BATCH, bytes: COMMIT_BATCH_BYTES });
     let loaded = groups.length ? await this.loadChunk(source, mailbox, groups[0], firstRun) : null;
     for (let index = 0; loaded; index++) {
       const next = index + 1 < groups.length ? this.loadChunk(source, mailbox, groups[index + 1], firstRun) : null;
@@ -167,29 +169,66 @@ export class FetchRunner {
     return { chunk, ignored: chunk.filter((ref) => verdicts.get(ref.serverId) === 'ignore'), prepared, loadMs: performance.now() - startedAt };
   }
 
-  /** Outcomes, ledger rows and the cursor of one chunk in ONE transaction, a savepoint per mail. Returns what to acknowledge. */
+  /**
+   * Outcomes, ledger rows and the cursor of one chunk in ONE transaction. The whole chunk
+   * goes through the pipeline as one batch (a few multi-row statements); if that fails, the
+   * transaction rolls back and the chunk is stored again mail by mail, a savepoint each, so
+   * the one mail that cannot be stored is quarantined and the rest still commit. Returns
+   * what to acknowledge.
+   */
   private async commitChunk(mailbox: Mailbox, loaded: LoadedChunk, summary: FetchSummary): Promise<MailRef[]> {
-    const folder = mailbox.incoming.folder;
-    const action = actionFor(mailbox);
-    const rows: NewLedgerRow[] = loaded.ignored.map((ref) => ({ ref, messageId: null, outcome: 'ignored' as const, requestId: null, action: null }));
-    await this.db.transaction(async (em) => {
-      for (const { fetched, context, result } of loaded.prepared) {
-        const stored = await this.db
-          .transaction((savepoint) => (result instanceof Error ? this.intake.quarantine(savepoint, fetched.raw, result.message, context) : this.intake.store(savepoint, result, context)))
-          .catch((error: Error) => this.db.transaction((savepoint) => this.intake.quarantine(savepoint, fetched.raw, `could not be stored: ${error.message}`, context)));
-        rows.push({ ref: fetched.ref, messageId: stored.messageId, outcome: stored.outcome, requestId: stored.requestId, action });
-      }
-      await this.ledger.insert(em, mailbox.id, folder, rows);
-      // The cursor moves in the same transaction as the mail it passes: a stop resumes right after it.
-      const cursor = loaded.chunk.at(-1)!.cursorAfter;
-      if (Object.keys(cursor).length > 0) await this.ledger.saveCursor(em, mailbox.id, folder, cursor);
-    });
+    let rows: NewLedgerRow[];
+    try {
+      rows = await this.db.transaction(async (em) => this.finishChunk(em, mailbox, loaded, await this.storeBatch(em, loaded)));
+    } catch (error) {
+      this.logger.debug({ mailbox: mailbox.id, err: error }, 'chunk not stored as a batch; storing it mail by mail');
+      rows = await this.db.transaction(async (em) => this.finishChunk(em, mailbox, loaded, await this.storeOneByOne(loaded)));
+    }
     summary.skipped += rows.filter((r) => r.outcome === 'ignored' || r.outcome === 'duplicate').length;
     summary.fetched += loaded.prepared.length;
     summary.created += rows.filter((r) => r.outcome === 'request').length;
     summary.appended += rows.filter((r) => r.outcome === 'appended').length;
     summary.quarantined += rows.filter((r) => r.outcome === 'quarantined').length;
     return loaded.prepared.map((p) => p.fetched.ref);
+  }
+
+  /** The chunk in one pipeline batch; a mail whose preparation failed is quarantined with the reason. */
+  private async storeBatch(em: EntityManager, loaded: LoadedChunk): Promise<Array<[FetchedMail, IntakeResult]>> {
+    const stored: Array<[FetchedMail, IntakeResult]> = [];
+    const prepared = loaded.prepared.filter((entry): entry is PreparedEntry & { result: PreparedMail } => !(entry.result instanceof Error));
+    const results = await this.intake.store(em, prepared.map((entry) => ({ mail: entry.result, context: entry.context })));
+    prepared.forEach((entry, index) => stored.push([entry.fetched, results[index]]));
+    for (const { fetched, context, result } of loaded.prepared) {
+      if (result instanceof Error) stored.push([fetched, await this.intake.quarantine(em, fetched.raw, result.message, context)]);
+    }
+    return stored;
+  }
+
+  /** Mail by mail, a savepoint each: a mail that cannot be stored is quarantined ("storage failed") and the rest go on. */
+  private async storeOneByOne(loaded: LoadedChunk): Promise<Array<[FetchedMail, IntakeResult]>> {
+    const stored: Array<[FetchedMail, IntakeResult]> = [];
+    for (const { fetched, context, result } of loaded.prepared) {
+      const outcome = await this.db
+        .transaction(async (savepoint) =>
+          result instanceof Error ? this.intake.quarantine(savepoint, fetched.raw, result.message, context) : (await this.intake.store(savepoint, [{ mail: result, context }]))[0],
+        )
+        .catch((error: Error) => this.db.transaction((savepoint) => this.intake.quarantine(savepoint, fetched.raw, `could not be stored: ${error.message}`, context)));
+      stored.push([fetched, outcome]);
+    }
+    return stored;
+  }
+
+  /** The ledger rows of the chunk and the cursor past it, in the transaction of its outcomes. */
+  private async finishChunk(em: EntityManager, mailbox: Mailbox, loaded: LoadedChunk, stored: Array<[FetchedMail, IntakeResult]>): Promise<NewLedgerRow[]> {
+    const folder = mailbox.incoming.folder;
+    const action = actionFor(mailbox);
+    const rows: NewLedgerRow[] = loaded.ignored.map((ref) => ({ ref, messageId: null, outcome: 'ignored' as const, requestId: null, action: null }));
+    for (const [fetched, result] of stored) rows.push({ ref: fetched.ref, messageId: result.messageId, outcome: result.outcome, requestId: result.requestId, action });
+    await this.ledger.insert(em, mailbox.id, folder, rows);
+    // The cursor moves in the same transaction as the mail it passes: a stop resumes right after it.
+    const cursor = loaded.chunk.at(-1)!.cursorAfter;
+    if (Object.keys(cursor).length > 0) await this.ledger.saveCursor(em, mailbox.id, folder, cursor);
+    return rows;
   }
 
   private async acknowledge(source: MailSource, mailbox: Mailbox, refs: MailRef[], action: AfterFetchAction): Promise<void> {
@@ -271,22 +310,4 @@ interface LoadedChunk {
 /** The after-fetch action a committed mail owes, or null when there is nothing to do on the server. */
 function actionFor(mailbox: Mailbox): string | null {
   return mailbox.incoming.afterFetch === 'keep' ? null : mailbox.incoming.afterFetch;
-}
-
-/** Consecutive groups of at most `count` refs and about `bytes` bytes: bounded memory per commit. */
-function chunks(refs: MailRef[], count: number, bytes: number): MailRef[][] {
-  const groups: MailRef[][] = [];
-  let current: MailRef[] = [];
-  let size = 0;
-  for (const ref of refs) {
-    if (current.length > 0 && (current.length >= count || size + ref.size > bytes)) {
-      groups.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(ref);
-    size += ref.size;
-  }
-  if (current.length) groups.push(current);
-  return groups;
 }

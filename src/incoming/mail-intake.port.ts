@@ -6,7 +6,7 @@ import type { LedgerOutcome } from './ledger/ledger-entry.entity';
  * The seam between fetching (protocols) and the requests pipeline (mail): the fetch runner
  * hands raw bytes over, the intake decides what they become. `prepare` is the CPU part
  * (parsing), run outside any transaction; `store` runs inside the runner's transaction, so
- * the outcome and the ledger row commit together.
+ * the outcome and the ledger row commit together — for a whole chunk of mails at once.
  */
 export interface IntakeContext {
   mailbox: Mailbox;
@@ -28,9 +28,16 @@ export interface IntakeResult {
   messageId: string | null;
 }
 
+/** A prepared mail with the context it was prepared in. */
+export interface IntakeItem {
+  mail: PreparedMail;
+  context: IntakeContext;
+}
+
 export interface MailIntake {
   prepare(raw: Buffer, context: IntakeContext): Promise<PreparedMail>;
-  store(em: EntityManager, mail: PreparedMail, context: IntakeContext): Promise<IntakeResult>;
+  /** Stores prepared mails of one mailbox, in order, as a batch; one result per item, in the same order. */
+  store(em: EntityManager, items: readonly IntakeItem[]): Promise<IntakeResult[]>;
   /** Keeps a mail that could not be stored, raw, with the reason (called in a fresh savepoint after `store` failed). */
   quarantine(em: EntityManager, raw: Buffer, reason: string, context: IntakeContext): Promise<IntakeResult>;
 }

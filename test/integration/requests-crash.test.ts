@@ -83,10 +83,11 @@ describe('a crash during a fetch', () => {
         const fetching = api.post(`/v1/mailboxes/${mailboxId}/fetch`).catch(() => undefined);
         if (kill % 2 === 0) {
           const deadline = Date.now() + 15_000;
-          while ((await stored()) === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-          await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 200)));
+          // A chunk of 50 commits in tens of milliseconds: poll tightly, strike at once.
+          while ((await stored()) === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+          await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 20)));
         } else {
-          await new Promise((resolve) => setTimeout(resolve, 100 + Math.floor(Math.random() * 1000)));
+          await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 300)));
         }
         await service!.stop('SIGKILL');
         await fetching;

@@ -36,6 +36,20 @@ describe('the rules of mail into requests', () => {
     assert.equal(requests.body.total, 2);
   });
 
+  it('appends a reply fetched in the same run (the same batch) as the mail it answers', async () => {
+    const mailbox = await helpdeskMailbox(sut.api, { prefix: 'same-batch' });
+    const from = `Quick <${unique('quick')}@example.org>`;
+    const question = mail({ from, subject: 'Printer broken' });
+    const followUp = mail({ from, subject: 'Re: Printer broken', headers: { 'In-Reply-To': `<${messageIdOf(question)}>` } });
+    await deliverAll(mailbox, [question, followUp]);
+    const summary = await fetchNow(sut.api, mailbox);
+    assert.deepEqual([summary.fetched, summary.created, summary.appended], [2, 1, 1]);
+    const listed = await sut.api.get(`/v1/requests?mailbox=${mailbox.id}`);
+    assert.equal(listed.body.total, 1);
+    const messages = (await requestDetail(sut.api, listed.body.requests[0].id)).messages.filter((m: any) => m.direction === 'in').map((m: any) => m.messageId);
+    assert.deepEqual(messages, [messageIdOf(question), messageIdOf(followUp)]);
+  });
+
   it('keeps new threads in quarantine when request creation is disabled, and still appends replies', async () => {
     const open = await helpdeskMailbox(sut.api, { prefix: 'creation-on' });
     const requester = `${unique('dora')}@example.org`;
@@ -134,7 +148,7 @@ describe('the rules of mail into requests', () => {
         const results = await Promise.all(
           instances.map(async ({ intake, db }) => {
             const prepared = await intake.prepare(raw, context);
-            return db.transaction((em) => intake.store(em, prepared, context));
+            return (await db.transaction((em) => intake.store(em, [{ mail: prepared, context }])))[0];
           }),
         );
         outcomes.push(results.map((r) => r.outcome).sort());
@@ -148,6 +162,19 @@ describe('the rules of mail into requests', () => {
         assert.equal(found.body.total, 1);
         assert.equal((await requestDetail(second.api, found.body.requests[0].id)).messages.filter((m: any) => m.messageId === messageIdOf(raw)).length, 1);
       }
+
+      // The same race with whole batches (a fetch chunk each): every mail one request, whichever instance wins it.
+      const batch = Array.from({ length: 30 }, (_, i) => mail({ from: `Batch <${unique('batch')}@example.org>`, subject: `Batch race ${i}` }));
+      const context = { mailbox: box, firstImport: false, receivedAt: new Date() };
+      const batchResults = await Promise.all(
+        instances.map(async ({ intake, db }) => {
+          const items = await Promise.all(batch.map(async (raw) => ({ mail: await intake.prepare(raw, context), context })));
+          return db.transaction((em) => intake.store(em, items));
+        }),
+      );
+      const perMail = batch.map((_, i) => batchResults.map((results) => results[i].outcome).sort().join('+'));
+      assert.ok(perMail.every((pair) => pair === 'duplicate+request'), JSON.stringify(perMail));
+      assert.equal((await second.api.get(`/v1/requests?mailbox=${mailbox.id}&pageSize=100`)).body.total, 50);
     } finally {
       await first.close();
       await second.close();

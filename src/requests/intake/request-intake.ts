@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
-import type { IntakeContext, IntakeResult, MailIntake, PreparedMail } from '../../incoming/mail-intake.port';
+import type { IntakeContext, IntakeItem, IntakeResult, MailIntake, PreparedMail } from '../../incoming/mail-intake.port';
 import { RequestPipeline } from '../pipeline/request-pipeline';
 import { newRequestMail, type RequestMail } from '../pipeline/request-mail';
 import { QuarantineWriter } from '../quarantine/quarantine.writer';
@@ -49,18 +49,21 @@ export class RequestIntake implements MailIntake {
     return new PreparedRequestMail(mail);
   }
 
-  async store(em: EntityManager, prepared: PreparedMail, context: IntakeContext): Promise<IntakeResult> {
-    const mail = prepared instanceof PreparedRequestMail ? prepared.mail : (await this.prepare(prepared.raw, context)).mail;
-    await this.pipeline.store(mail, { sideEffects: true, now: new Date(), em });
-    const stored = mail.stored;
-    if (!stored) throw new Error('the pipeline ended without storing the mail');
-    return { outcome: stored.outcome, requestId: stored.requestId, messageId: mail.parsed?.messageId ?? null };
+  async store(em: EntityManager, items: readonly IntakeItem[]): Promise<IntakeResult[]> {
+    const mails: RequestMail[] = [];
+    for (const { mail, context } of items) mails.push(mail instanceof PreparedRequestMail ? mail.mail : (await this.prepare(mail.raw, context)).mail);
+    await this.pipeline.store(mails, { sideEffects: true, now: new Date(), em });
+    return mails.map((mail) => {
+      const stored = mail.stored;
+      if (!stored) throw new Error('the pipeline ended without storing the mail');
+      return { outcome: stored.outcome, requestId: stored.requestId, messageId: mail.parsed?.messageId ?? null };
+    });
   }
 
   async quarantine(em: EntityManager, raw: Buffer, reason: string, context: IntakeContext): Promise<IntakeResult> {
     const mail = this.preparedByRaw.get(raw);
     const parsed = mail?.parsed;
-    const id = await this.quarantines.keep(em, {
+    const [id] = await this.quarantines.keep(em, [{
       mailboxId: context.mailbox.id,
       raw,
       reason: 'storage failed',
@@ -72,7 +75,7 @@ export class RequestIntake implements MailIntake {
       requesterEmail: mail?.requester?.email ?? null,
       subjectKey: parsed ? subjectKey(parsed.subject) : null,
       receivedAt: context.receivedAt ?? new Date(),
-    });
+    }]);
     if (id === null) {
       this.metrics.duplicatesSuppressed.inc();
       return { outcome: 'duplicate', requestId: null, messageId: parsed?.messageId ?? null };

@@ -25,7 +25,7 @@ export class PipelineSampleDecider implements SampleDecider {
     const mail = newRequestMail(raw, mailbox, { firstImport: false, maxMailBytes: this.config.maxMailBytes, receivedAt: null });
     const now = new Date();
     await this.pipeline.prepare(mail, { sideEffects: false, now });
-    await this.db.run((em) => this.pipeline.store(mail, { sideEffects: false, now, em }));
+    await this.db.run((em) => this.pipeline.store([mail], { sideEffects: false, now, em }));
     const decision = mail.decision;
     if (!decision) throw new Error('the pipeline made no decision');
     return { ...decision };

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Mailbox } from '../../mailboxes/mailbox.entity';
 import { normalizeSubject } from '../parsing/subject';
-import type { InboundMail, MailboxPolicy, StepContext } from './inbound-mail';
+import type { BatchReads } from './batch-reads';
+import type { InboundMail, MailboxPolicy, Quarantine, StepContext } from './inbound-mail';
 
 /**
  * The pipeline context once the database steps are in play: `InboundMail` plus what those
@@ -14,6 +15,11 @@ export interface RequestMail extends InboundMail {
   readonly mailboxEntity: Mailbox;
   /** When the server received the mail (IMAP INTERNALDATE); null when the protocol does not say. */
   readonly receivedAt: Date | null;
+  /**
+   * The quarantine the prepare steps decided (too large, unparseable…), kept apart from
+   * `quarantine`: storing a batch again after it failed starts the database steps afresh.
+   */
+  preparedQuarantine?: Quarantine | null;
   /** duplicate-check step: this mailbox already holds the mail (as a message or in quarantine); nothing else runs. */
   duplicate?: DuplicateOf;
   /** store step */
@@ -34,9 +40,14 @@ export interface StoredOutcome {
   rowId: string | null;
 }
 
-/** What the database steps get besides the dry-run flag: the transaction (or, in a dry run, a read-only manager). */
-export interface StoreContext extends StepContext {
+/** What the pipeline's database part is given: the transaction (or, in a dry run, a read-only manager). */
+export interface DatabaseContext extends StepContext {
   readonly em: EntityManager;
+}
+
+/** What the database steps get: the transaction and what the lookup steps loaded for the batch. */
+export interface StoreContext extends DatabaseContext {
+  readonly reads: BatchReads;
 }
 
 export function mailboxPolicy(mailbox: Mailbox, options: { firstImport: boolean; maxMailBytes: number }): MailboxPolicy {
@@ -64,4 +75,11 @@ export function subjectKey(subject: string | null | undefined): string {
 /** The moment the mail counts at for time windows: the server's receive time, else now. */
 export function eventTime(mail: RequestMail, context: StepContext): Date {
   return mail.receivedAt ?? context.now;
+}
+
+/** The one mailbox a batch of mails belongs to (the pipeline's database part takes one mailbox at a time). */
+export function mailboxOf(mails: readonly RequestMail[]): string {
+  const id = mails[0]?.mailbox.id;
+  if (!id || mails.some((mail) => mail.mailbox.id !== id)) throw new Error('a batch holds the mails of exactly one mailbox');
+  return id;
 }

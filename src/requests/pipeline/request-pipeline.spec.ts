@@ -44,11 +44,11 @@ describe('RequestPipeline', () => {
         'prepare:identify',
         'prepare:loop-check',
         'prepare:thread-hints',
-        'store:duplicate-check',
-        'store:thread',
-        'store:loop-breaker',
-        'store:acknowledgement-rate',
-        'store:decide',
+        'decide:duplicate-check',
+        'decide:thread',
+        'decide:loop-breaker',
+        'decide:acknowledgement-rate',
+        'decide:decide',
         'store:store',
         'store:acknowledge',
       ],
@@ -66,9 +66,9 @@ describe('RequestPipeline', () => {
   it('in a dry run decides a new, acknowledged request and writes nothing', async () => {
     const mail = newRequestMail(RAW, MAILBOX, { firstImport: false, maxMailBytes: 1e6, receivedAt: null });
     const steps = pipeline();
-    const em = fakeEntityManager((sql) => (sql.includes('count(') ? [{ seen: 0, sent: 0 }] : []));
+    const em = fakeEntityManager(() => []);
     await steps.prepare(mail, { sideEffects: false, now: new Date() });
-    await steps.store(mail, { sideEffects: false, now: new Date(), em });
+    await steps.store([mail], { sideEffects: false, now: new Date(), em });
     assert.equal(mail.decision?.outcome, 'new request');
     assert.equal(mail.decision?.acknowledge, true);
     assert.equal(em.inserts.length, 0);
@@ -78,13 +78,14 @@ describe('RequestPipeline', () => {
   it('stops at a duplicate: only the store step runs and reports it', async () => {
     const mail = newRequestMail(RAW, MAILBOX, { firstImport: false, maxMailBytes: 1e6, receivedAt: null });
     const steps = pipeline();
-    const em = fakeEntityManager((sql) => (sql.includes('quarantined_mail q') ? [{ kind: 'message', id: 'r9', number: 9, reason: null }] : []));
+    const em = fakeEntityManager((sql) => (sql.includes('quarantined_mail q') ? [{ kind: 'message', identity: 'm1@example.org', id: 'r9', number: 9, reason: null }] : []));
     await steps.prepare(mail, { sideEffects: true, now: new Date() });
-    await steps.store(mail, { sideEffects: true, now: new Date(), em });
+    await steps.store([mail], { sideEffects: true, now: new Date(), em });
     assert.deepEqual(mail.stored, { outcome: 'duplicate', requestId: 'r9', requestNumber: 9, rowId: null });
     assert.equal(mail.decision?.outcome, 'ignored');
     assert.equal(mail.decision?.rule, 'duplicate');
-    assert.equal(em.queries.length, 1, 'no lookup after the duplicate was found');
+    assert.ok(em.queries.every((query) => /^\s*SELECT/i.test(query.sql)), 'only the batch lookups ran');
+    assert.equal(mail.thread, undefined, 'no step but store ran on the duplicate');
     assert.equal(em.inserts.length, 0);
   });
 });

@@ -71,7 +71,7 @@ export class QuarantineService {
       return await this.db.transaction(async (em) => {
         const deleted = await em.delete(QuarantinedMail, { id });
         if (!deleted.affected) throw new NotFoundError('quarantined mail', id);
-        const result = await this.intake.store(em, prepared, context);
+        const [result] = await this.intake.store(em, [{ mail: prepared, context }]);
         if (result.outcome === 'quarantined') {
           const { reason, detail } = quarantineOf(prepared.mail);
           throw new StillQuarantined(reason, detail);

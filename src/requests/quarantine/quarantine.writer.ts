@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { QuarantinedMail } from './quarantined-mail.entity';
+import { insertRows, type InsertColumn } from '../../core/database/insert-rows';
 
 export interface QuarantineEntry {
   mailboxId: string;
@@ -16,37 +16,57 @@ export interface QuarantineEntry {
   receivedAt: Date;
 }
 
-/** Keeps a mail raw in quarantine, in the caller's transaction. */
+const QUARANTINE_COLUMNS: readonly InsertColumn[] = [
+  ['mailbox_id', 'uuid'],
+  ['reason', 'varchar'],
+  ['detail', 'text'],
+  ['raw', 'bytea'],
+  ['size', 'integer'],
+  ['received_at', 'timestamptz'],
+  ['identity', 'varchar'],
+  ['message_id', 'varchar'],
+  ['subject', 'text'],
+  ['from', 'text'],
+  ['requester_email', 'varchar'],
+  ['subject_key', 'varchar'],
+];
+
+/** Keeps mails raw in quarantine, in the caller's transaction. */
 @Injectable()
 export class QuarantineWriter {
   /**
-   * The new row's id, or null when this mailbox already keeps a mail with this identity in
-   * quarantine (the same bad mail fetched again): ON CONFLICT on the unique constraint, so
-   * two processes racing on one mail still leave one row.
+   * The new row's id for each entry, in order; null where this mailbox already keeps a mail
+   * with that identity in quarantine (the same bad mail fetched again): ON CONFLICT on the
+   * unique constraint, so two processes racing on one mail still leave one row.
    */
-  async keep(em: EntityManager, entry: QuarantineEntry): Promise<string | null> {
-    const result = await em
-      .createQueryBuilder()
-      .insert()
-      .into(QuarantinedMail)
-      .values({
-        mailboxId: entry.mailboxId,
-        reason: entry.reason.slice(0, 64),
-        detail: entry.detail,
-        raw: entry.raw,
-        size: entry.raw.length,
-        receivedAt: entry.receivedAt,
-        identity: entry.identity.slice(0, 1000),
-        messageId: entry.messageId?.slice(0, 1000) ?? null,
-        subject: entry.subject,
-        from: entry.from,
-        requesterEmail: entry.requesterEmail?.slice(0, 320) ?? null,
-        subjectKey: entry.subjectKey,
-      })
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    const rows = Array.isArray(result.raw) ? (result.raw as Array<{ id: string }>) : [];
-    return rows[0]?.id ?? null;
+  async keep(em: EntityManager, entries: readonly QuarantineEntry[]): Promise<Array<string | null>> {
+    if (entries.length === 0) return [];
+    const rows = await insertRows<{ id: string; identity: string }>(
+      em,
+      'quarantined_mail',
+      QUARANTINE_COLUMNS,
+      entries.map((entry) => [
+        entry.mailboxId,
+        entry.reason.slice(0, 64),
+        entry.detail,
+        entry.raw,
+        entry.raw.length,
+        entry.receivedAt,
+        entry.identity.slice(0, 1000),
+        entry.messageId?.slice(0, 1000) ?? null,
+        entry.subject,
+        entry.from,
+        entry.requesterEmail?.slice(0, 320) ?? null,
+        entry.subjectKey,
+      ]),
+      'ON CONFLICT ("mailbox_id", "identity") DO NOTHING RETURNING id, identity',
+    );
+    const idByIdentity = new Map(rows.map((row) => [row.identity, String(row.id)]));
+    return entries.map((entry) => {
+      const identity = entry.identity.slice(0, 1000);
+      const id = idByIdentity.get(identity) ?? null;
+      idByIdentity.delete(identity); // the same identity twice in one call: only the first is kept
+      return id;
+    });
   }
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../../core/logging/logger';
 import { MailboxLogEntry } from '../../mailboxes/mailbox-log.entity';
 import type { PipelineStep } from '../pipeline/inbound-mail';
-import type { RequestMail, StoreContext } from '../pipeline/request-mail';
+import type { DatabaseContext, RequestMail } from '../pipeline/request-mail';
 import { acknowledgementText } from '../replies/acknowledgement.template';
 import { OutgoingMessageWriter } from '../replies/outgoing-message.writer';
 import { outgoingSubject, threadReferences } from '../replies/outgoing-subject';
@@ -27,7 +27,7 @@ export class AcknowledgeStep implements PipelineStep {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async run(mail: RequestMail, context: StoreContext): Promise<void> {
+  async run(mail: RequestMail, context: DatabaseContext): Promise<void> {
     const decision = mail.decision;
     if (!decision || decision.outcome !== 'new request') return;
     if (!decision.acknowledge) {

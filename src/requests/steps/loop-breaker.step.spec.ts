@@ -7,6 +7,7 @@ import type { ParsedMail } from '../parsing/parsed-mail';
 import { newRequestMail, subjectKey, type RequestMail } from '../pipeline/request-mail';
 import { RequestsMetrics } from '../requests.metrics';
 import { fakeEntityManager } from '../testing/fake-entity-manager';
+import { decideWith, storeContext } from '../testing/lookup-steps';
 import { LoopBreakerStep } from './loop-breaker.step';
 
 const MAILBOX = { id: 'mb', emailAddresses: [], incoming: { loopLimit: { count: 5, minutes: 60 } }, outgoing: null } as unknown as Mailbox;
@@ -19,12 +20,13 @@ function mail(subject: string): RequestMail {
   return result;
 }
 
-async function check(seen: number, sideEffects = true) {
+/** `seen` mails of the same requester and subject kept in the window, minutes before RECEIVED. */
+async function check(seen: number, sideEffects = true, batch: RequestMail[] = [mail('Re: RE: [##12##] Your ticket')]) {
   const metrics = new RequestsMetrics(new Metrics());
-  const em = fakeEntityManager(() => [{ seen: String(seen) }]);
-  const target = mail('Re: RE: [##12##] Your ticket');
-  await new LoopBreakerStep(metrics).run(target, { sideEffects, now: new Date(), em });
-  return { target, em, blocked: (await metrics.loopsBlocked.get()).values[0]?.value ?? 0 };
+  const kept = Array.from({ length: seen }, (_, i) => ({ requester_email: 'bot@example.org', subject_key: subjectKey('your ticket'), received_at: new Date(RECEIVED.getTime() - (i + 1) * 60_000) }));
+  const em = fakeEntityManager(() => kept);
+  await decideWith(new LoopBreakerStep(metrics), batch, storeContext(em, { sideEffects }));
+  return { target: batch.at(-1)!, em, blocked: (await metrics.loopsBlocked.get()).values[0]?.value ?? 0 };
 }
 
 describe('LoopBreakerStep', () => {
@@ -45,10 +47,21 @@ describe('LoopBreakerStep', () => {
 
   it('counts by requester, normalized subject and the window before the server receive time', async () => {
     const { em } = await check(0);
-    const [mailboxId, requester, key, since, until] = em.queries[0].parameters as [string, string, string, Date, Date];
-    assert.deepEqual([mailboxId, requester, key], ['mb', 'bot@example.org', subjectKey('your ticket')]);
+    const [mailboxId, requesters, keys, since, until] = em.queries[0].parameters as [string, string[], string[], Date, Date];
+    assert.deepEqual([mailboxId, requesters, keys], ['mb', ['bot@example.org'], [subjectKey('your ticket')]]);
     assert.equal(until.getTime(), RECEIVED.getTime());
     assert.equal(until.getTime() - since.getTime(), 60 * 60_000);
+  });
+
+  it('counts the mails kept earlier in the same batch, and only those in the window', async () => {
+    const batch = Array.from({ length: 7 }, () => mail('Your ticket'));
+    const { em } = await check(3, true, batch);
+    assert.deepEqual(batch.map((m) => m.quarantine?.reason ?? 'ok'), ['ok', 'ok', 'loop', 'loop', 'loop', 'loop', 'loop']);
+    assert.equal(em.queries.length, 1, 'one query for the batch');
+    const outside = [{ requester_email: 'bot@example.org', subject_key: subjectKey('your ticket'), received_at: new Date(RECEIVED.getTime() - 61 * 60_000) }];
+    const late = mail('Your ticket');
+    await decideWith(new LoopBreakerStep(new RequestsMetrics(new Metrics())), [late], storeContext(fakeEntityManager(() => outside.concat(outside, outside, outside, outside))));
+    assert.equal(late.quarantine, undefined, 'mails older than loopLimit.minutes do not count');
   });
 
   it('in a dry run says "loop" but writes and counts nothing', async () => {

@@ -1,15 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Request } from '../entities/request.entity';
+import { insertRows, type InsertColumn } from '../../core/database/insert-rows';
+import type { BatchWriteStep } from '../pipeline/batch-reads';
 import type { MailAddress } from '../parsing/parsed-mail';
-import type { PipelineStep } from '../pipeline/inbound-mail';
 import { eventTime, subjectKey, type RequestMail, type StoreContext } from '../pipeline/request-mail';
 import { QuarantineWriter } from '../quarantine/quarantine.writer';
 import { RequestsMetrics } from '../requests.metrics';
 import { IncomingMessageWriter } from '../storage/incoming-message.writer';
 
+const REQUEST_COLUMNS: readonly InsertColumn[] = [
+  ['id', 'uuid'],
+  ['number', 'integer'],
+  ['subject', 'text'],
+  ['mailbox_id', 'uuid'],
+  ['requester_name', 'varchar'],
+  ['requester_email', 'varchar'],
+];
+
 /**
- * Carries out the decision in the pipeline's transaction:
+ * Carries out the decisions of a batch in the pipeline's transaction, in a few multi-row
+ * statements:
  *
  * - new request → a request and its first message; append → a message of the thread's
  *   request (a bounce as a note; a person's mail reopens a closed request);
@@ -19,10 +29,13 @@ import { IncomingMessageWriter } from '../storage/incoming-message.writer';
  *   very moment: the unique (mailbox, identity) constraint then refuses the second message
  *   (ON CONFLICT DO NOTHING: the second process waits for the first to commit, then inserts
  *   nothing), and the mail is reported as `duplicate`, no request created. Any other database
- *   error propagates: the fetch runner quarantines the mail ("storage failed").
+ *   error propagates: the fetch runner stores the mails one by one, and quarantines the one
+ *   that fails ("storage failed").
+ *
+ * Request numbers are drawn for the requests actually created, in mail order.
  */
 @Injectable()
-export class StoreStep implements PipelineStep {
+export class StoreStep implements BatchWriteStep {
   readonly name = 'store';
   readonly runsOnQuarantined = true;
   readonly runsOnDuplicate = true;
@@ -34,93 +47,120 @@ export class StoreStep implements PipelineStep {
   ) {}
 
   async run(mail: RequestMail, context: StoreContext): Promise<void> {
-    if (mail.duplicate) {
-      const requestId = mail.duplicate.kind === 'message' ? mail.duplicate.requestId : null;
-      const requestNumber = mail.duplicate.kind === 'message' ? mail.duplicate.requestNumber : null;
-      mail.stored = { outcome: 'duplicate', requestId, requestNumber, rowId: null };
-      if (context.sideEffects) this.metrics.duplicatesSuppressed.inc();
-      return;
-    }
-    const decision = mail.decision;
-    if (!decision) throw new Error('the store step runs after the decide step');
-    if (!context.sideEffects) return;
+    await this.runAll([mail], context);
+  }
 
-    switch (decision.outcome) {
-      case 'new request':
-        return this.asMessage(mail, context, (ctx) => this.createRequest(mail, ctx));
-      case 'append':
-        return this.asMessage(mail, context, (ctx) => this.appendTo(mail, ctx));
-      case 'ignored':
-      case 'quarantine':
-        return this.keepInQuarantine(mail, context, quarantineOf(mail));
+  async runAll(mails: readonly RequestMail[], context: StoreContext): Promise<void> {
+    const decided: RequestMail[] = [];
+    for (const mail of mails) {
+      if (mail.duplicate) {
+        const requestId = mail.duplicate.kind === 'message' ? mail.duplicate.requestId : null;
+        const requestNumber = mail.duplicate.kind === 'message' ? mail.duplicate.requestNumber : null;
+        mail.stored = { outcome: 'duplicate', requestId, requestNumber, rowId: null };
+        if (context.sideEffects) this.metrics.duplicatesSuppressed.inc();
+        continue;
+      }
+      if (!mail.decision) throw new Error('the store step runs after the decide step');
+      decided.push(mail);
+    }
+    if (!context.sideEffects || decided.length === 0) return;
+    await this.asMessages(decided.filter(becomesMessage), context);
+    await this.keepInQuarantine(decided.filter((mail) => !becomesMessage(mail)), context);
+  }
+
+  /** The messages first: only for a message the constraint took does its new request exist (no foreign key orders them). */
+  private async asMessages(mails: RequestMail[], context: StoreContext): Promise<void> {
+    if (mails.length === 0) return;
+    const isNew = (mail: RequestMail) => mail.decision!.outcome === 'new request';
+    const requestIds = new Map(mails.map((mail) => [mail, isNew(mail) ? randomUUID() : mail.thread!.requestId]));
+    const written = await this.messages.write(context.em, mails.map((mail) => ({ mail, requestId: requestIds.get(mail)! })), context);
+    const created = mails.filter((mail) => written.has(mail) && isNew(mail));
+    const numbers = await this.createRequests(context, created, requestIds);
+    await this.touchRequests(context, mails.filter((mail) => written.has(mail) && !isNew(mail)));
+    for (const mail of mails) {
+      const rowId = written.get(mail);
+      if (!rowId) {
+        mail.stored = { outcome: 'duplicate', requestId: null, requestNumber: null, rowId: null };
+        this.metrics.duplicatesSuppressed.inc();
+      } else if (isNew(mail)) {
+        mail.stored = { outcome: 'request', requestId: requestIds.get(mail)!, requestNumber: numbers.get(mail)!, rowId };
+        this.metrics.requestsCreated.inc();
+      } else {
+        mail.stored = { outcome: 'appended', requestId: mail.thread!.requestId, requestNumber: mail.thread!.requestNumber, rowId };
+        this.metrics.messagesAppended.inc({ matched_by: mail.thread?.matchedBy ?? 'unknown' });
+      }
     }
   }
 
-  /** Writes the message (and, for a new request, the request); a mail the constraint refuses is a duplicate. */
-  private async asMessage(mail: RequestMail, context: StoreContext, write: (context: StoreContext) => Promise<{ requestId: string; requestNumber: number; rowId: string } | null>): Promise<void> {
-    const written = await write(context);
-    if (!written) {
-      mail.stored = { outcome: 'duplicate', requestId: null, requestNumber: null, rowId: null };
-      this.metrics.duplicatesSuppressed.inc();
-      return;
-    }
-    const created = mail.decision!.outcome === 'new request';
-    mail.stored = { outcome: created ? 'request' : 'appended', ...written };
-    if (created) this.metrics.requestsCreated.inc();
-    else this.metrics.messagesAppended.inc({ matched_by: mail.thread?.matchedBy ?? 'unknown' });
+  /** The requests of `mails`, numbered in mail order from the request sequence. */
+  private async createRequests(context: StoreContext, mails: RequestMail[], requestIds: Map<RequestMail, string>): Promise<Map<RequestMail, number>> {
+    const numbers = new Map<RequestMail, number>();
+    if (mails.length === 0) return numbers;
+    const drawn: Array<{ number: number }> = await context.em.query(
+      `SELECT nextval(pg_get_serial_sequence('request', 'number'))::int AS number FROM generate_series(1, $1::int) ORDER BY 1`,
+      [mails.length],
+    );
+    mails.forEach((mail, index) => numbers.set(mail, Number(drawn[index].number)));
+    await insertRows(
+      context.em,
+      'request',
+      REQUEST_COLUMNS,
+      mails.map((mail) => {
+        const requester = mail.requester!;
+        return [requestIds.get(mail), numbers.get(mail), mail.parsed!.subject || '(no subject)', mail.mailbox.id, requester.name?.slice(0, 300) ?? null, requester.email.slice(0, 320)];
+      }),
+    );
+    return numbers;
   }
 
-  /** The message first: only when the constraint took it does the request exist (no foreign key orders them). */
-  private async createRequest(mail: RequestMail, context: StoreContext): Promise<{ requestId: string; requestNumber: number; rowId: string } | null> {
-    const requestId = randomUUID();
-    const rowId = await this.messages.write(context.em, mail, requestId, context);
-    if (rowId === null) return null;
-    const requester = mail.requester!;
-    const inserted = await context.em.insert(Request, {
-      id: requestId,
-      subject: mail.parsed!.subject || '(no subject)',
-      mailboxId: mail.mailbox.id,
-      requesterName: requester.name?.slice(0, 300) ?? null,
-      requesterEmail: requester.email.slice(0, 320),
-      status: 'open',
+  /** Appending touches the request; a person writing again reopens a closed one, a bounce or an auto-reply does not. */
+  private async touchRequests(context: StoreContext, appended: RequestMail[]): Promise<void> {
+    if (appended.length === 0) return;
+    const touched = [...new Set(appended.map((mail) => mail.thread!.requestId))];
+    const reopened = [...new Set(appended.filter((mail) => !mail.bounce && !mail.autoReply?.isAutoReply).map((mail) => mail.thread!.requestId))];
+    await context.em.query(
+      `UPDATE request SET updated_at = now(), status = CASE WHEN id = ANY($2::uuid[]) THEN 'open' ELSE status END WHERE id = ANY($1::uuid[])`,
+      [touched, reopened],
+    );
+  }
+
+  private async keepInQuarantine(mails: RequestMail[], context: StoreContext): Promise<void> {
+    if (mails.length === 0) return;
+    const reasons = mails.map(quarantineOf);
+    const ids = await this.quarantines.keep(
+      context.em,
+      mails.map((mail, index) => {
+        const parsed = mail.parsed;
+        return {
+          mailboxId: mail.mailbox.id,
+          raw: mail.raw,
+          reason: reasons[index].reason,
+          detail: reasons[index].detail,
+          identity: mail.identity!,
+          messageId: parsed?.messageId ?? null,
+          subject: parsed ? parsed.subject : null,
+          from: formatAddress(parsed?.from ?? mail.requester ?? null),
+          requesterEmail: mail.requester?.email ?? null,
+          subjectKey: parsed ? subjectKey(parsed.subject) : null,
+          receivedAt: eventTime(mail, context),
+        };
+      }),
+    );
+    mails.forEach((mail, index) => {
+      const id = ids[index];
+      if (id === null) {
+        mail.stored = { outcome: 'duplicate', requestId: null, requestNumber: null, rowId: null };
+        this.metrics.duplicatesSuppressed.inc();
+        return;
+      }
+      mail.stored = { outcome: 'quarantined', requestId: null, requestNumber: null, rowId: id };
+      this.metrics.quarantined.inc({ reason: reasons[index].reason });
     });
-    const generated = inserted.generatedMaps[0] as { number: number };
-    return { requestId, requestNumber: Number(generated.number), rowId };
   }
+}
 
-  private async appendTo(mail: RequestMail, context: StoreContext): Promise<{ requestId: string; requestNumber: number; rowId: string } | null> {
-    const { requestId, requestNumber } = mail.thread!;
-    const rowId = await this.messages.write(context.em, mail, requestId, context);
-    if (rowId === null) return null;
-    // A person writing again reopens a closed request; a bounce or an auto-reply does not.
-    const reopen = !mail.bounce && !mail.autoReply?.isAutoReply;
-    await context.em.query(`UPDATE request SET updated_at = now(), status = CASE WHEN $2 THEN 'open' ELSE status END WHERE id = $1`, [requestId, reopen]);
-    return { requestId, requestNumber, rowId };
-  }
-
-  private async keepInQuarantine(mail: RequestMail, context: StoreContext, quarantine: { reason: string; detail: string }): Promise<void> {
-    const parsed = mail.parsed;
-    const id = await this.quarantines.keep(context.em, {
-      mailboxId: mail.mailbox.id,
-      raw: mail.raw,
-      reason: quarantine.reason,
-      detail: quarantine.detail,
-      identity: mail.identity!,
-      messageId: parsed?.messageId ?? null,
-      subject: parsed ? parsed.subject : null,
-      from: formatAddress(parsed?.from ?? mail.requester ?? null),
-      requesterEmail: mail.requester?.email ?? null,
-      subjectKey: parsed ? subjectKey(parsed.subject) : null,
-      receivedAt: eventTime(mail, context),
-    });
-    if (id === null) {
-      mail.stored = { outcome: 'duplicate', requestId: null, requestNumber: null, rowId: null };
-      this.metrics.duplicatesSuppressed.inc();
-      return;
-    }
-    mail.stored = { outcome: 'quarantined', requestId: null, requestNumber: null, rowId: id };
-    this.metrics.quarantined.inc({ reason: quarantine.reason });
-  }
+function becomesMessage(mail: RequestMail): boolean {
+  return mail.decision!.outcome === 'new request' || mail.decision!.outcome === 'append';
 }
 
 /** Why a mail that does not become a message is kept: its quarantine, or why it is ignored (a bounce about nothing we know, our own mail). */

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Mailbox } from '../../mailboxes/mailbox.entity';
 import { newRequestMail, type RequestMail } from '../pipeline/request-mail';
 import { fakeEntityManager } from '../testing/fake-entity-manager';
+import { decideWith, storeContext } from '../testing/lookup-steps';
 import { ThreadStep } from './thread.step';
 
 const MAILBOX = { id: 'mailbox-a', emailAddresses: ['support@example.com'], incoming: {}, outgoing: null } as unknown as Mailbox;
@@ -16,12 +17,11 @@ function mailWith(hints: RequestMail['threadHints']): RequestMail {
 type Row = { message_id: string; request_id: string; number: number; mailbox_id: string };
 
 function run(mail: RequestMail, messages: Row[], requests: Array<{ id: string; number: number }> = []) {
-  const em = fakeEntityManager((sql, parameters) => {
-    if (sql.includes('FROM message')) return messages.filter((row) => (parameters[0] as string[]).includes(row.message_id));
-    if (sql.includes('FROM request')) return requests.filter((row) => row.number === parameters[0]);
-    return [];
-  });
-  return new ThreadStep().run(mail, { sideEffects: false, now: new Date(), em }).then(() => mail.thread);
+  const em = fakeEntityManager((_sql, parameters) => [
+    ...messages.filter((row) => (parameters[0] as string[]).includes(row.message_id)).map((row) => ({ kind: 'message', key: row.message_id, ...row })),
+    ...requests.filter((row) => (parameters[1] as number[]).includes(row.number)).map((row) => ({ kind: 'token', key: String(row.number), request_id: row.id, number: row.number, mailbox_id: 'any' })),
+  ]);
+  return decideWith(new ThreadStep(), [mail], storeContext(em, { sideEffects: false })).then(() => mail.thread);
 }
 
 describe('ThreadStep', () => {

@@ -1,85 +1,142 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AttachmentBlob } from '../entities/attachment-blob.entity';
-import { Attachment } from '../entities/attachment.entity';
-import { Message } from '../entities/message.entity';
-import type { ParsedAttachment } from '../parsing/parsed-mail';
+import { groupsOf } from '../../core/batching/groups';
+import { insertRows, type InsertColumn } from '../../core/database/insert-rows';
 import { eventTime, subjectKey, type RequestMail } from '../pipeline/request-mail';
 import type { StepContext } from '../pipeline/inbound-mail';
 
+/** An incoming mail to write as a message of the request `requestId`. */
+export interface MessageToWrite {
+  mail: RequestMail;
+  requestId: string;
+}
+
+const MESSAGE_COLUMNS: readonly InsertColumn[] = [
+  ['request_id', 'uuid'],
+  ['mailbox_id', 'uuid'],
+  ['direction', 'varchar'],
+  ['kind', 'varchar'],
+  ['from', 'jsonb'],
+  ['to', 'jsonb'],
+  ['cc', 'jsonb'],
+  ['subject', 'text'],
+  ['message_id', 'varchar'],
+  ['identity', 'varchar'],
+  ['date', 'timestamptz'],
+  ['text', 'text'],
+  ['html', 'text'],
+  ['in_reply_to', 'varchar'],
+  ['references', 'jsonb'],
+  ['is_note', 'boolean'],
+  ['auto_reply', 'boolean'],
+  ['requester_email', 'varchar'],
+  ['subject_key', 'varchar'],
+  ['received_at', 'timestamptz'],
+];
+
+const ATTACHMENT_COLUMNS: readonly InsertColumn[] = [
+  ['message_id', 'uuid'],
+  ['request_id', 'uuid'],
+  ['position', 'integer'],
+  ['filename', 'varchar'],
+  ['content_type', 'varchar'],
+  ['size', 'integer'],
+  ['content_id', 'varchar'],
+  ['inline', 'boolean'],
+  ['sha256', 'varchar'],
+];
+
+/** Blob statements stay under this many bytes of content, so a batch of large attachments is not one giant statement. */
+const BLOB_STATEMENT_BYTES = 8 * 1024 * 1024;
+
 /**
- * Writes one parsed incoming mail as a message of a request, with its attachments; the
- * attachment bytes go to the content-addressed blob table once per distinct content.
+ * Writes parsed incoming mails as messages of requests, with their attachments, a batch in
+ * a few statements; the attachment bytes go to the content-addressed blob table once per
+ * distinct content.
  */
 @Injectable()
 export class IncomingMessageWriter {
   /**
-   * The message row's id, or null when the mailbox already has a message with this identity:
-   * the de-duplication constraint refused it (`ON CONFLICT DO NOTHING` — the only other
-   * unique key is the random id), so a mail that another process stored a moment ago is a
-   * duplicate here, without an error that would abort the transaction.
+   * The message row id of each mail written. A mail missing from the answer was refused by
+   * the de-duplication constraint (`ON CONFLICT DO NOTHING` — the only other unique key is
+   * the random id): another process stored it a moment ago, so it is a duplicate here,
+   * without an error that would abort the transaction.
    */
-  async write(em: EntityManager, mail: RequestMail, requestId: string, context: StepContext): Promise<string | null> {
-    const parsed = mail.parsed!;
-    const requester = mail.requester ?? null;
-    const values = {
-      requestId,
-      mailboxId: mail.mailbox.id,
-      direction: 'in' as const,
-      kind: mail.bounce ? ('note' as const) : ('mail' as const),
-      from: parsed.from ?? requester,
-      to: parsed.to,
-      cc: parsed.cc,
-      subject: parsed.subject,
-      messageId: parsed.messageId,
-      identity: mail.identity!,
-      date: parsed.date,
-      text: parsed.text,
-      html: mail.sanitizedHtml ?? null,
-      inReplyTo: parsed.inReplyTo,
-      references: parsed.references,
-      isNote: !!mail.bounce,
-      autoReply: mail.autoReply?.isAutoReply ?? false,
-      requesterEmail: requester?.email.slice(0, 320) ?? null,
-      subjectKey: subjectKey(parsed.subject),
-      receivedAt: eventTime(mail, context),
-    };
-    const inserted = await em.createQueryBuilder().insert().into(Message).values(values).orIgnore().returning(['id']).execute();
-    const rows = Array.isArray(inserted.raw) ? (inserted.raw as Array<{ id: string }>) : [];
-    if (rows.length === 0) return null;
-    const messageRowId = String(rows[0].id);
-    await this.writeAttachments(em, messageRowId, requestId, parsed.attachments);
-    return messageRowId;
+  async write(em: EntityManager, messages: readonly MessageToWrite[], context: StepContext): Promise<Map<RequestMail, string>> {
+    const written = new Map<RequestMail, string>();
+    if (messages.length === 0) return written;
+    const rows = await insertRows<{ id: string; identity: string }>(
+      em,
+      'message',
+      MESSAGE_COLUMNS,
+      messages.map(({ mail, requestId }) => messageRow(mail, requestId, context)),
+      'ON CONFLICT ("mailbox_id", "identity") DO NOTHING RETURNING id, identity',
+    );
+    const idByIdentity = new Map(rows.map((row) => [row.identity, String(row.id)]));
+    for (const { mail } of messages) {
+      const id = idByIdentity.get(mail.identity!);
+      if (id) written.set(mail, id);
+    }
+    await this.writeAttachments(em, messages.filter(({ mail }) => written.has(mail)).map(({ mail, requestId }) => ({ mail, requestId, messageRowId: written.get(mail)! })));
+    return written;
   }
 
-  private async writeAttachments(em: EntityManager, messageRowId: string, requestId: string, attachments: readonly ParsedAttachment[]): Promise<void> {
-    if (attachments.length === 0) return;
-    const written = new Set<string>();
-    for (const attachment of attachments) {
-      if (written.has(attachment.sha256)) continue;
-      written.add(attachment.sha256);
-      // One statement per blob: a mail's attachments can add up to the whole maximum mail size.
-      await em
-        .createQueryBuilder()
-        .insert()
-        .into(AttachmentBlob)
-        .values({ sha256: attachment.sha256, size: attachment.size, content: attachment.content })
-        .orIgnore()
-        .execute();
+  private async writeAttachments(em: EntityManager, messages: Array<MessageToWrite & { messageRowId: string }>): Promise<void> {
+    const blobs = new Map<string, { size: number; content: Buffer }>();
+    const rows: unknown[][] = [];
+    for (const { mail, requestId, messageRowId } of messages) {
+      mail.parsed!.attachments.forEach((attachment, position) => {
+        blobs.set(attachment.sha256, { size: attachment.size, content: attachment.content });
+        rows.push([
+          messageRowId,
+          requestId,
+          position,
+          attachment.filename.slice(0, 300),
+          attachment.contentType.slice(0, 200),
+          attachment.size,
+          attachment.contentId?.slice(0, 500) ?? null,
+          attachment.inline,
+          attachment.sha256,
+        ]);
+      });
     }
-    await em.insert(
-      Attachment,
-      attachments.map((attachment, position) => ({
-        messageId: messageRowId,
-        requestId,
-        position,
-        filename: attachment.filename.slice(0, 300),
-        contentType: attachment.contentType.slice(0, 200),
-        size: attachment.size,
-        contentId: attachment.contentId?.slice(0, 500) ?? null,
-        inline: attachment.inline,
-        sha256: attachment.sha256,
-      })),
-    );
+    for (const group of groupsOf([...blobs], ([, blob]) => blob.size, { bytes: BLOB_STATEMENT_BYTES })) {
+      await insertRows(
+        em,
+        'attachment_blob',
+        [['sha256', 'varchar'], ['size', 'integer'], ['content', 'bytea']],
+        group.map(([sha256, blob]) => [sha256, blob.size, blob.content]),
+        'ON CONFLICT ("sha256") DO NOTHING',
+      );
+    }
+    if (rows.length > 0) await insertRows(em, 'attachment', ATTACHMENT_COLUMNS, rows);
   }
+}
+
+function messageRow(mail: RequestMail, requestId: string, context: StepContext): unknown[] {
+  const parsed = mail.parsed!;
+  const requester = mail.requester ?? null;
+  const from = parsed.from ?? requester;
+  return [
+    requestId,
+    mail.mailbox.id,
+    'in',
+    mail.bounce ? 'note' : 'mail',
+    from ? JSON.stringify(from) : null,
+    JSON.stringify(parsed.to ?? []),
+    JSON.stringify(parsed.cc ?? []),
+    parsed.subject,
+    parsed.messageId,
+    mail.identity!,
+    parsed.date,
+    parsed.text,
+    mail.sanitizedHtml ?? null,
+    parsed.inReplyTo,
+    JSON.stringify(parsed.references ?? []),
+    !!mail.bounce,
+    mail.autoReply?.isAutoReply ?? false,
+    requester?.email.slice(0, 320) ?? null,
+    subjectKey(parsed.subject),
+    eventTime(mail, context),
+  ];
 }
