@@ -31,10 +31,58 @@ export function peakRssMb(pid: number): number {
   return round(kb / 1024, 1);
 }
 
+/** CPU seconds (user + system) used so far by each process, by pid, read from /proc. */
+export function cpuByProcess(): Map<number, { name: string; seconds: number }> {
+  const ticks = 100; // USER_HZ on Linux
+  const found = new Map<number, { name: string; seconds: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      found.set(Number(entry), { name, seconds: (Number(fields[11]) + Number(fields[12])) / ticks });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+/** CPU seconds so far of each thread of a process, summed by thread name (main "node", V8 and libuv helpers, workers). */
+export function cpuByThread(pid: number): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const name = task === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName[name] = (byName[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return byName;
+}
+
+/** Where the CPU of a timed section went: seconds per group of processes (ours, PostgreSQL, the IMAP/POP3 server). */
+export function cpuSplit(before: Map<number, { name: string; seconds: number }>, servicePid: number): Record<string, number> {
+  const split: Record<string, number> = { service: 0, postgres: 0, 'mail server': 0 };
+  for (const [pid, now] of cpuByProcess()) {
+    const used = now.seconds - (before.get(pid)?.seconds ?? 0);
+    if (pid === servicePid) split.service += used;
+    else if (now.name.startsWith('postgres')) split.postgres += used;
+    else if (/^(imap|pop3|dovecot|imap-login|pop3-login|auth)/.test(now.name)) split['mail server'] += used;
+  }
+  return split;
+}
+
 export interface TimedFetch {
   summary: { fetched: number; created: number; appended: number; skipped: number; quarantined: number };
   seconds: number;
   peakRssMb: number;
+  /** CPU seconds of the timed fetch: the service process (all its threads), PostgreSQL, the mail server. */
+  cpu: Record<string, number>;
 }
 
 /**
@@ -48,8 +96,9 @@ export async function fetchInOwnProcess(database: 'postgres' | 'embedded', incom
   try {
     service = spawnService({
       PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DESKMAIL_API_TOKEN: TEST_API_TOKEN,
-      DESKMAIL_SECRET: TEST_SECRET, DESKMAIL_WORKERS: 'false', LOG_LEVEL: 'warn',
-    });
+      DESKMAIL_SECRET: TEST_SECRET, DESKMAIL_WORKERS: 'false', LOG_LEVEL: process.env.BENCH_LOG_FILE ? 'debug' : 'warn',
+      // BENCH_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the service under load.
+    }, process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean));
     const url = await service.url;
     const call = async (path: string, body?: unknown): Promise<any> => {
       const response = await fetch(url + path, {
@@ -63,11 +112,20 @@ export async function fetchInOwnProcess(database: 'postgres' | 'embedded', incom
       return json;
     };
     const mailbox = await call('/v1/mailboxes', { name: 'Bench', emailAddresses: ['support@bench.example'], incoming: { fetchIntervalMinutes: 1440, importExisting: 'all', ...incoming } });
+    const cpuBefore = cpuByProcess();
+    const threadsBefore = cpuByThread(service.child.pid!);
     const started = performance.now();
     const summary = await call(`/v1/mailboxes/${mailbox.id}/fetch`);
-    return { summary, seconds: (performance.now() - started) / 1000, peakRssMb: peakRssMb(service.child.pid!) };
+    const seconds = (performance.now() - started) / 1000;
+    if (process.env.BENCH_THREADS) {
+      const after = cpuByThread(service.child.pid!);
+      console.log('service threads, CPU s during the fetch:', Object.fromEntries(Object.entries(after).map(([name, s]) => [name, round(s - (threadsBefore[name] ?? 0), 2)])));
+    }
+    return { summary, seconds, peakRssMb: peakRssMb(service.child.pid!), cpu: cpuSplit(cpuBefore, service.child.pid!) };
   } finally {
     await service?.stop();
+    // BENCH_LOG_FILE: the service's debug log (per-chunk load/commit/acknowledge timings) for profiling.
+    if (process.env.BENCH_LOG_FILE && service) fs.appendFileSync(process.env.BENCH_LOG_FILE, service.output());
     removeDir(dataDir);
     if (databaseUrl) await dropDatabase(databaseUrl);
   }

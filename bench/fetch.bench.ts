@@ -49,6 +49,8 @@ interface OurRun {
   seconds: number;
   fetched: number;
   peakRssMb: number;
+  /** CPU ms per mail: the service process, PostgreSQL, the mail server. */
+  cpuMsPerMail: Record<string, number>;
 }
 
 /** Our full path, fetch → parse → request + ledger committed → acknowledged, over one protocol. */
@@ -57,7 +59,8 @@ async function ourFetchRate(context: BenchContext, protocol: 'imaps' | 'pops', u
     protocol, authType: 'password', host: '127.0.0.1', port: dovecotPort(protocol), username: user.email, password: user.password,
     caCertificate: context.env.caCert, afterFetch: protocol === 'pops' ? 'keep' : 'markSeen',
   });
-  return { perSecond: run.summary.fetched / run.seconds, seconds: run.seconds, fetched: run.summary.fetched, peakRssMb: run.peakRssMb };
+  const cpuMsPerMail = Object.fromEntries(Object.entries(run.cpu).map(([who, seconds]) => [who, round((seconds * 1000) / Math.max(1, run.summary.fetched), 2)]));
+  return { perSecond: run.summary.fetched / run.seconds, seconds: run.seconds, fetched: run.summary.fetched, peakRssMb: run.peakRssMb, cpuMsPerMail };
 }
 
 
@@ -89,6 +92,7 @@ export const fetchScenario: BenchScenario = {
         'IMAPS mails/s': round(imaps.perSecond),
         'POP3S mails/s': round(pops.perSecond),
         'IMAPS peak RSS MB': imaps.peakRssMb,
+        ...Object.fromEntries(Object.entries(imaps.cpuMsPerMail).map(([who, ms]) => [`IMAPS CPU ms/mail, ${who}`, ms])),
         'peak RSS MB with a 25 MB mail': large.peakRssMb,
       },
       baseline: { 'raw imapflow FETCH mails/s': round(rawFetch), 'bare INSERT (1 tx/mail) mails/s': round(bareInsert) },

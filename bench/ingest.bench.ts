@@ -66,7 +66,7 @@ export const ingestScenario: BenchScenario = {
         'peak RSS with a 25 MB mail (MB)': { value: large.peakRssMb, target: '< 200' },
       },
       notes: [
-        'prepare (parse + sanitize) runs on worker threads while the next chunk downloads; stores are one savepoint per mail in batched transactions of 50, the database steps on the main thread are the bottleneck (about 5 ms per mail)',
+        'prepare (parse + sanitize) runs on the parse worker threads, up to two chunks ahead of the commit; each chunk (at most 50 mails, 8 MB) is stored as one batch: lookups once per chunk, multi-row INSERTs, one transaction with its ledger rows; a savepoint per mail only when the batch fails',
       ],
     };
   },

@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { groupsOf } from '../core/batching/groups';
 import { APP_CONFIG, type AppConfig } from '../core/config/app-config';
 import { Database } from '../core/database/database';
+import { Mutex } from '../core/database/mutex';
 import { LOGGER } from '../core/logging/logger';
 import { MailboxLogService } from '../mailboxes/mailbox-log.service';
 import { MailboxStateService } from '../mailboxes/mailbox-state.service';
@@ -27,10 +28,11 @@ export interface FetchSummary {
   quarantined: number;
 }
 
-/** Messages listed per round trip; mails per commit; raw bytes held at once (bounded memory). */
+/** Messages listed per round trip; mails per commit and their raw bytes (bounded memory); chunks loading while one commits. */
 const LIST_BATCH = 500;
 const COMMIT_BATCH = 50;
-const COMMIT_BATCH_BYTES = 16 * 1024 * 1024;
+const COMMIT_BATCH_BYTES = 8 * 1024 * 1024;
+const LOAD_AHEAD = 2;
 const ACK_BATCH = 1_000;
 
 /**
@@ -128,42 +130,53 @@ export class FetchRunner {
   }
 
   /**
-   * Chunk after chunk, pipelined: while chunk k commits, chunk k+1 downloads and parses
-   * (network, parse workers and database each stay busy); chunk k is acknowledged once the
-   * connection is free again. A crash in between leaves committed rows unacknowledged, which
-   * the next run acknowledges first.
+   * Chunk after chunk, pipelined: up to LOAD_AHEAD chunks download and parse (on the parse
+   * workers) while the oldest one commits and is acknowledged, so network, parse workers and
+   * database each stay busy. The server connection takes one command stream at a time
+   * (`connection`): a chunk's download and an acknowledgement never interleave. A crash in
+   * between leaves committed rows unacknowledged, which the next run acknowledges first.
    */
   private async processChunks(source: MailSource, mailbox: Mailbox, refs: MailRef[], firstRun: boolean, summary: FetchSummary): Promise<void> {
     const groups = groupsOf(refs, (ref) => ref.size, { count: COMMIT_BATCH, bytes: COMMIT_BATCH_BYTES });
-    let loaded = groups.length ? await this.loadChunk(source, mailbox, groups[0], firstRun) : null;
-    for (let index = 0; loaded; index++) {
-      const next = index + 1 < groups.length ? this.loadChunk(source, mailbox, groups[index + 1], firstRun) : null;
-      next?.catch(() => undefined); // awaited below; a commit failure must not leave it unhandled
+    const connection = new Mutex();
+    const ahead: Array<Promise<LoadedChunk>> = [];
+    let started = 0;
+    const loadAhead = (): void => {
+      while (ahead.length < LOAD_AHEAD && started < groups.length) {
+        const loading = this.loadChunk(source, connection, mailbox, groups[started++], firstRun);
+        loading.catch(() => undefined); // awaited in order below; one failing must not leave the others unhandled
+        ahead.push(loading);
+      }
+    };
+    loadAhead();
+    while (ahead.length > 0) {
+      const loaded = await ahead.shift()!;
+      loadAhead();
       const committedAt = performance.now();
       const toAcknowledge = await this.commitChunk(mailbox, loaded, summary);
       const commitMs = performance.now() - committedAt;
-      const following = await next;
       const acknowledgedAt = performance.now();
       const action = actionFor(mailbox);
-      if (action) await this.acknowledge(source, mailbox, toAcknowledge, action as AfterFetchAction);
+      if (action) await connection.runExclusive(() => this.acknowledge(source, mailbox, toAcknowledge, action as AfterFetchAction));
       this.logger.debug(
         { mailbox: mailbox.id, mails: loaded.chunk.length, loadMs: ms(loaded.loadMs), commitMs: ms(commitMs), acknowledgeMs: ms(performance.now() - acknowledgedAt) },
         'fetch chunk committed',
       );
-      loaded = following;
     }
   }
 
-  /** Downloads a chunk and prepares (parses) each mail as it arrives, on the worker threads. */
-  private async loadChunk(source: MailSource, mailbox: Mailbox, chunk: MailRef[], firstRun: boolean): Promise<LoadedChunk> {
+  /** Downloads a chunk (holding the connection) and prepares (parses) each mail as it arrives, on the worker threads. */
+  private async loadChunk(source: MailSource, connection: Mutex, mailbox: Mailbox, chunk: MailRef[], firstRun: boolean): Promise<LoadedChunk> {
     const startedAt = performance.now();
     const verdicts = new Map(chunk.map((ref) => [ref.serverId, importVerdict(mailbox, ref, firstRun)]));
     const toFetch = chunk.filter((ref) => verdicts.get(ref.serverId) !== 'ignore');
     const preparing: Array<Promise<PreparedEntry>> = [];
-    for await (const fetched of toFetch.length ? source.fetch(toFetch) : []) {
-      const context: IntakeContext = { mailbox, firstImport: verdicts.get(fetched.ref.serverId) === 'import-old', receivedAt: fetched.ref.receivedAt };
-      preparing.push(this.intake.prepare(fetched.raw, context).then((result) => ({ fetched, context, result }), (error: Error) => ({ fetched, context, result: error })));
-    }
+    await connection.runExclusive(async () => {
+      for await (const fetched of toFetch.length ? source.fetch(toFetch) : []) {
+        const context: IntakeContext = { mailbox, firstImport: verdicts.get(fetched.ref.serverId) === 'import-old', receivedAt: fetched.ref.receivedAt };
+        preparing.push(this.intake.prepare(fetched.raw, context).then((result) => ({ fetched, context, result }), (error: Error) => ({ fetched, context, result: error })));
+      }
+    });
     const prepared = await Promise.all(preparing);
     this.metrics.mailsFetched.inc({ protocol: mailbox.incoming.protocol }, prepared.length);
     return { chunk, ignored: chunk.filter((ref) => verdicts.get(ref.serverId) === 'ignore'), prepared, loadMs: performance.now() - startedAt };

@@ -136,9 +136,9 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `node dist/src/main.js` with `env`; `url` resolves once it prints where it listens. */
-export function spawnService(env: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawn(process.execPath, [MAIN_JS], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `node [nodeArgs] dist/src/main.js` with `env`; `url` resolves once it prints where it listens. */
+export function spawnService(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
