@@ -3,7 +3,7 @@ import { connectImap } from '../test/support/imap';
 import { dovecotPort } from '../test/support/mailboxes';
 import { createDatabase, dropDatabase } from '../test/support/postgres';
 import type { BenchContext, BenchResult, BenchScenario } from './bench.types';
-import { fetchInOwnProcess, fillMailbox } from './bench-mailbox';
+import { cpuMsPerMail, fetchInOwnProcess, fillMailbox } from './bench-mailbox';
 import { round } from './load';
 import { largeMail, mixedCorpus, type CorpusMail } from './mail-corpus';
 
@@ -49,7 +49,7 @@ interface OurRun {
   seconds: number;
   fetched: number;
   peakRssMb: number;
-  /** CPU ms per mail: the service process, PostgreSQL, the mail server. */
+  /** CPU ms per mail: the service process, PostgreSQL. */
   cpuMsPerMail: Record<string, number>;
 }
 
@@ -59,8 +59,7 @@ async function ourFetchRate(context: BenchContext, protocol: 'imaps' | 'pops', u
     protocol, authType: 'password', host: '127.0.0.1', port: dovecotPort(protocol), username: user.email, password: user.password,
     caCertificate: context.env.caCert, afterFetch: protocol === 'pops' ? 'keep' : 'markSeen',
   });
-  const cpuMsPerMail = Object.fromEntries(Object.entries(run.cpu).map(([who, seconds]) => [who, round((seconds * 1000) / Math.max(1, run.summary.fetched), 2)]));
-  return { perSecond: run.summary.fetched / run.seconds, seconds: run.seconds, fetched: run.summary.fetched, peakRssMb: run.peakRssMb, cpuMsPerMail };
+  return { perSecond: run.summary.fetched / run.seconds, seconds: run.seconds, fetched: run.summary.fetched, peakRssMb: run.peakRssMb, cpuMsPerMail: cpuMsPerMail(run) };
 }
 
 

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { dovecotPort } from '../test/support/mailboxes';
 import type { BenchContext, BenchResult, BenchScenario } from './bench.types';
-import { fetchInOwnProcess, fillMailbox } from './bench-mailbox';
+import { cpuMsPerMail, fetchInOwnProcess, fillMailbox } from './bench-mailbox';
 import { round } from './load';
 import { largeMail, mixedCorpus, type CorpusMail } from './mail-corpus';
 
@@ -21,6 +21,7 @@ interface IngestRun {
   created: number;
   quarantined: number;
   peakRssMb: number;
+  cpuMsPerMail: Record<string, number>;
 }
 
 /** End to end, IMAPS fetch → parse → request committed → \Seen, on one database kind. */
@@ -30,7 +31,7 @@ async function ingestRate(context: BenchContext, database: 'postgres' | 'embedde
     caCertificate: context.env.caCert, loopLimit: { count: 1000, minutes: 1 },
   });
   const { summary } = run;
-  return { perSecond: summary.fetched / run.seconds, seconds: run.seconds, created: summary.created, quarantined: summary.quarantined, peakRssMb: run.peakRssMb };
+  return { perSecond: summary.fetched / run.seconds, seconds: run.seconds, created: summary.created, quarantined: summary.quarantined, peakRssMb: run.peakRssMb, cpuMsPerMail: cpuMsPerMail(run) };
 }
 
 
@@ -57,6 +58,9 @@ export const ingestScenario: BenchScenario = {
         'PGlite mails/s': round(embedded.perSecond),
         'PostgreSQL requests created': postgres.created,
         'PostgreSQL peak RSS MB': postgres.peakRssMb,
+        'PostgreSQL run CPU ms/mail, service': postgres.cpuMsPerMail.service,
+        'PostgreSQL run CPU ms/mail, postgres': postgres.cpuMsPerMail.postgres,
+        'PGlite run CPU ms/mail, service (database inside)': embedded.cpuMsPerMail.service,
         'peak RSS MB with a 25 MB mail': large.peakRssMb,
       },
       baseline: { 'mailparser bare parse mails/s (1 core)': round(parse) },
