@@ -35,6 +35,12 @@ describe('RawMailBuffer', () => {
     assert.equal(result.buffer.byteLength, result.length);
   });
 
+  it('does not reserve what a server announces beyond any real mail', () => {
+    const raw = new RawMailBuffer(Number.MAX_SAFE_INTEGER);
+    raw.append(Buffer.from('tiny'));
+    assert.equal(raw.toBuffer().toString(), 'tiny');
+  });
+
   it('works without an announced size, and for an empty mail', () => {
     const raw = new RawMailBuffer(0);
     assert.equal(raw.toBuffer().length, 0);

@@ -14,7 +14,8 @@ export class RawMailBuffer {
 
   /** `expectedBytes`: what the server announced; a wrong figure costs a copy, never bytes. */
   constructor(expectedBytes: number) {
-    this.bytes = sharedBuffer(Number.isSafeInteger(expectedBytes) && expectedBytes > 0 ? expectedBytes : INITIAL_BYTES);
+    const announced = Number.isSafeInteger(expectedBytes) && expectedBytes > 0 ? expectedBytes : INITIAL_BYTES;
+    this.bytes = sharedBuffer(Math.min(announced, MAX_ANNOUNCED_BYTES));
   }
 
   get length(): number {
@@ -44,6 +45,8 @@ export class RawMailBuffer {
 
 /** First capacity when the server did not say how large the mail is. */
 const INITIAL_BYTES = 64 * 1024;
+/** A server's figure is believed up to this much; beyond it the buffer grows with what really arrives. */
+const MAX_ANNOUNCED_BYTES = 256 * 1024 * 1024;
 /** Unused capacity kept rather than copied away (the size figures of some servers are a little off). */
 const SLACK_BYTES = 64 * 1024;
 
