@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AppConfig } from '../../core/config/app-config';
 import type { MailboxPolicy } from '../pipeline/inbound-mail';
 import { PrepareWorkerPool } from './prepare-worker-pool';
@@ -67,6 +67,15 @@ describe('PrepareWorkerPool', () => {
     const fields = await pool(1).prepare(shared, policy, new Date());
     assert.ok(fields.parsed!.attachments[0].content.equals(bytes));
     assert.ok(shared.equals(plain));
+  });
+
+  it('turns away a mail over the size limit without starting a worker for it', async () => {
+    const workers = pool(2);
+    const raw = mail(3, randomBytes(3000));
+    const fields = await workers.prepare(raw, { ...policy, maxMailBytes: 1000 }, new Date());
+    assert.equal(fields.quarantine?.reason, 'too large');
+    assert.equal(fields.identity, `sha256:${createHash('sha256').update(raw).digest('hex')}`, 'not parsed: keyed by its bytes');
+    assert.equal(workers.size, 0);
   });
 
   it('keeps to one worker while it keeps up with a burst of mails', async () => {

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import type { MailboxPolicy } from '../pipeline/inbound-mail';
 import type { PreparedFields } from '../pipeline/prepare-steps';
 import type { PrepareAnswer, PrepareTask } from './prepare.worker';
+import { prepareFields } from './prepared-fields';
 
 /** A worker that has not answered within this long is stuck on one mail: it is replaced. */
 const HARD_DEADLINE_MS = 60_000;
@@ -77,6 +78,9 @@ export class PrepareWorkerPool implements OnModuleDestroy {
   }
 
   prepare(raw: Buffer, policy: MailboxPolicy, now: Date): Promise<PreparedFields> {
+    // Over the size limit the parse step only says "too large" and identify hashes the bytes:
+    // no parsing to move off this thread, and no reason to start a worker or copy 25 MB into one.
+    if (raw.length > policy.maxMailBytes) return prepareFields(raw, policy, now);
     const slot = this.pickSlot();
     const id = this.nextId++;
     return new Promise<PreparedFields>((resolve, reject) => {

@@ -4,8 +4,9 @@
  * here lets it use every core while the main thread does network and database work.
  */
 import { parentPort } from 'node:worker_threads';
-import { newInboundMail, runSteps, type MailboxPolicy } from '../pipeline/inbound-mail';
-import { PREPARED_FIELDS, prepareSteps, type PreparedFields } from '../pipeline/prepare-steps';
+import type { MailboxPolicy } from '../pipeline/inbound-mail';
+import { prepareSteps, type PreparedFields } from '../pipeline/prepare-steps';
+import { prepareFields } from './prepared-fields';
 
 export interface PrepareTask {
   id: number;
@@ -22,10 +23,8 @@ parentPort?.on('message', (task: PrepareTask) => {
   void (async () => {
     try {
       const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
-      const mail = await runSteps(steps, newInboundMail(raw, task.policy), { sideEffects: true, now: new Date(task.now) });
-      const fields: Record<string, unknown> = {};
-      for (const key of PREPARED_FIELDS) if (mail[key] !== undefined) fields[key] = mail[key];
-      parentPort!.postMessage({ id: task.id, fields } satisfies PrepareAnswer, transferables(fields as PreparedFields));
+      const fields = await prepareFields(raw, task.policy, new Date(task.now), steps);
+      parentPort!.postMessage({ id: task.id, fields } satisfies PrepareAnswer, transferables(fields));
     } catch (error) {
       parentPort!.postMessage({ id: task.id, error: error instanceof Error ? error.message : String(error) } satisfies PrepareAnswer);
     }
