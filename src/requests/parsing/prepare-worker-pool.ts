@@ -12,10 +12,10 @@ const HARD_DEADLINE_MS = 60_000;
 
 export interface PoolTiming {
   /**
-   * Another worker starts only once the busiest-free one has had a mail waiting this long.
-   * A worker is a V8 isolate with the parsing libraries loaded, about 25 MB; parsing runs at
-   * about 1 ms per mail, the database steps of the same mail take longer, so one worker
-   * keeps up with most runs, and a burst of mails need not start every worker at once.
+   * Another worker starts only once the least busy one has had a mail waiting this long.
+   * A worker is a V8 isolate with the parsing libraries loaded, about 25 MB; parsing takes
+   * about 1 ms per mail and the database steps of the same mail longer, so one worker keeps
+   * up with most runs, and a burst of mails need not start every worker at once.
    */
   spawnAfterWaitMs: number;
   /** A worker with nothing to do for this long exits; the next mail starts one again (~50 ms). */
