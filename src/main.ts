@@ -1,3 +1,7 @@
+// First, before the modules it is about are loaded (see v8-heap.ts).
+import { keepYoungGenerationSmall } from './core/config/v8-heap';
+keepYoungGenerationSmall();
+
 import { ConfigError } from './core/config/app-config';
 import { startService } from './bootstrap';
 

@@ -214,6 +214,28 @@ describe('ImapSource lists, fetches and acknowledges', () => {
     assert.equal(count, 4);
     assert.deepEqual(flagsOf(await listMessages(user)), [['\\Seen'], ['\\Seen'], ['\\Seen'], ['\\Seen']]);
   });
+
+  it('fetches a large mail between small ones byte for byte, in order, without marking it seen', async () => {
+    const { user, credentials } = await passwordUser();
+    const [first] = await deliverMails(user, 1);
+    const big = testMail('a 3 MB mail');
+    // Base64-like lines, and lines with a leading dot, across the 1 MiB pieces of the download.
+    const body = Array.from({ length: 40_000 }, (_, i) => (i % 7 === 0 ? '.' : '') + `line ${i} `.padEnd(76, 'x')).join('\r\n');
+    const bigRaw = big.raw + body + '\r\n';
+    await deliver(user, bigRaw);
+    const [last] = await deliverMails(user, 1);
+    const source = await connected(options('imaps', credentials, { deadlines: { ...DEFAULT_DEADLINES, downloadMsPerMiB: 5000 } }));
+    const listed = await source.listNew(null, { limit: 10 });
+    assert.ok(listed.messages[1].size > 2 * 1024 * 1024, 'larger than one piece of the download');
+
+    const fetched = await collect(source.fetch(listed.messages));
+    assert.deepEqual(fetched.map((mail) => mail.ref.serverId), listed.messages.map((ref) => ref.serverId));
+    assert.ok(fetched[0].raw.toString().includes(first.messageId));
+    assert.equal(fetched[1].raw.toString(), bigRaw);
+    assert.ok(fetched[1].raw.buffer instanceof SharedArrayBuffer, 'shared with a parse worker without a copy');
+    assert.ok(fetched[2].raw.toString().includes(last.messageId));
+    assert.deepEqual(flagsOf(await listMessages(user)), [[], [], []], 'BODY.PEEK leaves \\Seen alone');
+  });
 });
 
 describe('ImapSource.sampleOldest', () => {

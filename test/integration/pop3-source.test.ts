@@ -130,6 +130,20 @@ describe('Pop3Source lists, fetches and acknowledges', () => {
     });
   }
 
+  it('fetches a 3 MB mail byte for byte into one buffer of its LIST size', async () => {
+    const { user, credentials } = await passwordUser();
+    const big = testMail('a 3 MB mail');
+    const body = Array.from({ length: 40_000 }, (_, i) => (i % 7 === 0 ? '.' : '') + `line ${i} `.padEnd(76, 'x')).join('\r\n');
+    const bigRaw = big.raw + body + '\r\n';
+    await deliver(user, bigRaw);
+    const source = await connected(options('pops', credentials, { deadlines: { ...DEFAULT_DEADLINES, downloadMsPerMiB: 5000 } }));
+    const listed = await source.listNew(null, { limit: 10 });
+    const [mail] = await collect(source.fetch(listed.messages));
+    assert.equal(mail.raw.toString(), bigRaw);
+    assert.equal(mail.raw.byteLength, mail.raw.buffer.byteLength, 'no second buffer');
+    assert.ok(mail.raw.buffer instanceof SharedArrayBuffer, 'shared with a parse worker without a copy');
+  });
+
   it('keeps mail on the server with afterFetch keep', async () => {
     const { user, credentials } = await passwordUser();
     await deliverMails(user, 2);

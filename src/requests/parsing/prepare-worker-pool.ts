@@ -1,33 +1,72 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import type { MailboxPolicy } from '../pipeline/inbound-mail';
 import type { PreparedFields } from '../pipeline/prepare-steps';
 import type { PrepareAnswer, PrepareTask } from './prepare.worker';
+import { prepareFields } from './prepared-fields';
 
 /** A worker that has not answered within this long is stuck on one mail: it is replaced. */
 const HARD_DEADLINE_MS = 60_000;
+
+export interface PoolTiming {
+  /**
+   * Another worker starts only once the least busy one has had a mail waiting this long.
+   * A worker is a V8 isolate with the parsing libraries loaded, about 25 MB; parsing takes
+   * about 1 ms per mail and the database steps of the same mail longer, so one worker keeps
+   * up with most runs, and a burst of mails need not start every worker at once.
+   */
+  spawnAfterWaitMs: number;
+  /** A worker with nothing to do for this long exits; the next mail starts one again (~50 ms). */
+  idleExitMs: number;
+}
+
+const DEFAULT_TIMING: PoolTiming = { spawnAfterWaitMs: 100, idleExitMs: 30_000 };
+
+/**
+ * A worker's V8 young generation. The default lets it grow to 48 MB per worker; parsing
+ * makes short-lived garbage that a small one collects nearly as fast (mail contents are
+ * Buffers, outside the V8 heap either way): 2 MB parses about 5 % fewer mails per second
+ * than 4 MB, and parsing is not what limits a fetch (the database steps take several times
+ * longer per mail). The old generation is left unbounded on purpose: a worker out of memory
+ * would fail a mail that is merely large.
+ */
+const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 2 };
+
+interface Slot {
+  worker: Worker;
+  /** Task ids in flight on this worker → when each was sent. */
+  inFlight: Map<number, number>;
+  idleTimer: NodeJS.Timeout | null;
+}
 
 interface Pending {
   resolve(fields: PreparedFields): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
-  worker: Worker;
+  slot: Slot;
 }
 
 /**
- * A small pool of worker threads for the prepare steps (DESKMAIL_PARSE_WORKERS, default one
- * per core; 0 runs them on the main thread). Tasks go to the least busy worker. A worker
- * that crashes or exceeds the hard deadline fails only its own mails and is replaced.
+ * A small pool of worker threads for the prepare steps (DESKMAIL_PARSE_WORKERS at most,
+ * default one per core; 0 runs them on the main thread). Workers start when mail waits for
+ * one and exit when idle. A task goes to an idle worker, else to the least busy one. A
+ * worker that crashes or exceeds the hard deadline fails only its own mails and is replaced.
+ *
+ * The raw mail is posted, not transferred: the fetch runner still needs it (quarantine keeps
+ * the raw bytes). The mail sources hand over large mails in shared memory
+ * (incoming/adapters/raw-mail-buffer.ts), which the worker then reads without a copy; the
+ * attachments come back transferred, not copied.
  */
 @Injectable()
 export class PrepareWorkerPool implements OnModuleDestroy {
-  private readonly workers: Worker[] = [];
+  private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, Pending>();
-  private readonly load = new Map<Worker, number>();
   private nextId = 1;
   private closed = false;
+  /** When workers start and stop; tests shorten it. */
+  readonly timing: PoolTiming = { ...DEFAULT_TIMING };
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -35,35 +74,51 @@ export class PrepareWorkerPool implements OnModuleDestroy {
     return this.config.parseWorkers > 0 && !this.closed;
   }
 
+  /** Workers running now (they start on demand and exit when idle). */
+  get size(): number {
+    return this.slots.length;
+  }
+
   prepare(raw: Buffer, policy: MailboxPolicy, now: Date): Promise<PreparedFields> {
-    const worker = this.pickWorker();
+    // Over the size limit the parse step only says "too large" and identify hashes the bytes:
+    // no parsing to move off this thread, and no reason to start a worker or copy 25 MB into one.
+    if (raw.length > policy.maxMailBytes) return prepareFields(raw, policy, now);
+    const slot = this.pickSlot();
     const id = this.nextId++;
     return new Promise<PreparedFields>((resolve, reject) => {
-      const timer = setTimeout(() => this.replace(worker, new Error(`preparing the mail took longer than ${HARD_DEADLINE_MS / 1000} s`)), HARD_DEADLINE_MS);
-      this.pending.set(id, { resolve, reject, timer, worker });
-      this.load.set(worker, (this.load.get(worker) ?? 0) + 1);
-      worker.postMessage({ id, raw, policy, now: now.getTime() } satisfies PrepareTask);
+      const timer = setTimeout(() => this.replace(slot, new Error(`preparing the mail took longer than ${HARD_DEADLINE_MS / 1000} s`)), HARD_DEADLINE_MS);
+      this.pending.set(id, { resolve, reject, timer, slot });
+      if (slot.idleTimer) clearTimeout(slot.idleTimer);
+      slot.idleTimer = null;
+      slot.inFlight.set(id, performance.now());
+      slot.worker.postMessage({ id, raw, policy, now: now.getTime() } satisfies PrepareTask);
     }).then(revive);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
+    const slots = this.slots.splice(0);
+    for (const slot of slots) if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
-  private pickWorker(): Worker {
-    while (this.workers.length < this.config.parseWorkers) this.workers.push(this.spawn());
-    return this.workers.reduce((best, w) => ((this.load.get(w) ?? 0) < (this.load.get(best) ?? 0) ? w : best));
+  private pickSlot(): Slot {
+    const idle = this.slots.find((slot) => slot.inFlight.size === 0);
+    if (idle) return idle;
+    const least = this.slots.reduce<Slot | null>((best, slot) => (!best || slot.inFlight.size < best.inFlight.size ? slot : best), null);
+    if (!least || (this.slots.length < this.config.parseWorkers && oldestWaitMs(least) >= this.timing.spawnAfterWaitMs)) return this.spawn();
+    return least;
   }
 
-  private spawn(): Worker {
-    const worker = new Worker(path.join(__dirname, 'prepare.worker.js'));
+  private spawn(): Slot {
+    const worker = new Worker(path.join(__dirname, 'prepare.worker.js'), { resourceLimits: WORKER_LIMITS });
     worker.unref();
-    this.load.set(worker, 0);
+    const slot: Slot = { worker, inFlight: new Map(), idleTimer: null };
+    this.slots.push(slot);
     worker.on('message', (answer: PrepareAnswer) => this.settle(answer));
-    worker.on('error', (error) => this.replace(worker, error));
-    worker.on('exit', () => this.replace(worker, new Error('the parse worker stopped')));
-    return worker;
+    worker.on('error', (error) => this.replace(slot, error));
+    worker.on('exit', () => this.replace(slot, new Error('the parse worker stopped')));
+    return slot;
   }
 
   private settle(answer: PrepareAnswer): void {
@@ -71,25 +126,47 @@ export class PrepareWorkerPool implements OnModuleDestroy {
     if (!task) return;
     this.pending.delete(answer.id);
     clearTimeout(task.timer);
-    this.load.set(task.worker, Math.max(0, (this.load.get(task.worker) ?? 1) - 1));
+    const { slot } = task;
+    slot.inFlight.delete(answer.id);
+    if (slot.inFlight.size === 0 && this.slots.includes(slot)) {
+      slot.idleTimer = setTimeout(() => this.retire(slot), this.timing.idleExitMs);
+      slot.idleTimer.unref();
+    }
     if ('error' in answer) task.reject(new Error(answer.error));
     else task.resolve(answer.fields);
   }
 
+  /** An idle worker leaves the pool and exits; it has no tasks to fail. */
+  private retire(slot: Slot): void {
+    const index = this.slots.indexOf(slot);
+    if (index === -1 || slot.inFlight.size > 0) return;
+    this.slots.splice(index, 1);
+    void slot.worker.terminate();
+  }
+
   /** Fails the worker's tasks and takes it out of the pool; the next task spawns a fresh one. */
-  private replace(worker: Worker, error: Error): void {
-    const index = this.workers.indexOf(worker);
+  private replace(slot: Slot, error: Error): void {
+    const index = this.slots.indexOf(slot);
     if (index === -1) return;
-    this.workers.splice(index, 1);
-    this.load.delete(worker);
-    for (const [id, task] of this.pending) {
-      if (task.worker !== worker) continue;
+    this.slots.splice(index, 1);
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    for (const id of slot.inFlight.keys()) {
+      const task = this.pending.get(id);
+      if (!task) continue;
       this.pending.delete(id);
       clearTimeout(task.timer);
       task.reject(error);
     }
-    void worker.terminate();
+    slot.inFlight.clear();
+    void slot.worker.terminate();
   }
+}
+
+/** How long the oldest mail in flight on a worker has been waiting for it. */
+function oldestWaitMs(slot: Slot): number {
+  let oldest = Infinity;
+  for (const sentAt of slot.inFlight.values()) oldest = Math.min(oldest, sentAt);
+  return oldest === Infinity ? 0 : performance.now() - oldest;
 }
 
 /** Structured clone turns Buffers into Uint8Arrays: give attachment contents their Buffer back. */

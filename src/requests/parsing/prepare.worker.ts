@@ -4,8 +4,9 @@
  * here lets it use every core while the main thread does network and database work.
  */
 import { parentPort } from 'node:worker_threads';
-import { newInboundMail, runSteps, type MailboxPolicy } from '../pipeline/inbound-mail';
-import { PREPARED_FIELDS, prepareSteps, type PreparedFields } from '../pipeline/prepare-steps';
+import type { MailboxPolicy } from '../pipeline/inbound-mail';
+import { prepareSteps, type PreparedFields } from '../pipeline/prepare-steps';
+import { prepareFields } from './prepared-fields';
 
 export interface PrepareTask {
   id: number;
@@ -22,12 +23,25 @@ parentPort?.on('message', (task: PrepareTask) => {
   void (async () => {
     try {
       const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
-      const mail = await runSteps(steps, newInboundMail(raw, task.policy), { sideEffects: true, now: new Date(task.now) });
-      const fields: Record<string, unknown> = {};
-      for (const key of PREPARED_FIELDS) if (mail[key] !== undefined) fields[key] = mail[key];
-      parentPort!.postMessage({ id: task.id, fields } satisfies PrepareAnswer);
+      const fields = await prepareFields(raw, task.policy, new Date(task.now), steps);
+      parentPort!.postMessage({ id: task.id, fields } satisfies PrepareAnswer, transferables(fields));
     } catch (error) {
       parentPort!.postMessage({ id: task.id, error: error instanceof Error ? error.message : String(error) } satisfies PrepareAnswer);
     }
   })();
 });
+
+/**
+ * The attachment contents that can move to the main thread instead of being copied: each
+ * in an ArrayBuffer of its own (Buffer.concat gives every attachment above 4 KB one). A view
+ * into Node's small-Buffer pool or into the shared raw mail is copied as before. This worker
+ * never reads them again.
+ */
+function transferables(fields: PreparedFields): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const { content } of fields.parsed?.attachments ?? []) {
+    const buffer = content.buffer;
+    if (buffer instanceof ArrayBuffer && content.byteOffset === 0 && content.byteLength === buffer.byteLength) buffers.add(buffer);
+  }
+  return [...buffers];
+}

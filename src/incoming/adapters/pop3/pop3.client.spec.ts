@@ -57,6 +57,20 @@ describe('Pop3Client', () => {
     client.destroy();
   });
 
+  it('reads a message into one buffer of the LIST size, and writes only its line count to the transcript', async () => {
+    const lines = Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? `.line ${i} starts with a dot` : `line ${i} of the body`));
+    const mail = `Subject: big\r\n\r\n${lines.join('\r\n')}\r\n`;
+    const stuffed = mail.replace(/^\./gm, '..');
+    const transcript: string[] = [];
+    const client = await clientFor({ 'RETR 2': `+OK ${mail.length} octets\r\n${stuffed}.\r\n` }, transcript);
+    const raw = await client.message('RETR 2', 5000, Buffer.byteLength(mail));
+    assert.equal(raw.toString(), mail);
+    assert.equal(raw.byteLength, raw.buffer.byteLength, 'exactly the announced size, no copy');
+    assert.ok(raw.buffer instanceof SharedArrayBuffer, 'shared with a parse worker without a copy');
+    assert.deepEqual(transcript.slice(-4), ['client: RETR 2', `server: +OK ${mail.length} octets`, 'server: (202 lines)', 'server: .']);
+    client.destroy();
+  });
+
   it('reads capabilities, upper-cased, with their arguments', async () => {
     const client = await clientFor({ CAPA: '+OK\r\nTOP\r\nUIDL\r\nSASL PLAIN xoauth2\r\nSTLS\r\n.\r\n' });
     const capabilities = await client.capabilities();

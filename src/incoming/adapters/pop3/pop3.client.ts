@@ -2,6 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { ProtocolError } from '../../../core/errors';
 import { withDeadline } from '../../../core/net/deadline';
+import { RawMailBuffer } from '../raw-mail-buffer';
 import type { TranscriptRedactor } from '../transcript-redactor';
 
 /** A `-ERR` (or otherwise unexpected) answer; `command` is the verb we sent, `response` the line. */
@@ -118,34 +119,36 @@ export class Pop3Client {
 
   /**
    * One command with a multi-line answer: the lines, dot-unstuffed, without the final ".".
-   * The transcript gets the lines themselves only when `logLines` (CAPA); listings and
-   * messages are summarised, they are long and a message is not protocol.
+   * The transcript gets the lines themselves only when `logLines` (CAPA); listings are
+   * summarised, they are long.
    */
   async multiLine(line: string, deadlineMs = this.options.commandMs, logLines = false): Promise<Buffer[]> {
-    const work = (async () => {
-      const status = await this.send(line, null);
-      if (!status.startsWith('+OK')) throw new Pop3ResponseError(verbOf(line), status);
+    return this.readMultiLine(line, deadlineMs, async () => {
       const body: Buffer[] = [];
-      for (;;) {
-        const next = await this.readRawLine();
-        if (next.length === 1 && next[0] === 0x2e) break;
-        // RFC 1939 §3: a line that begins with "." has another "." prepended ("byte-stuffed").
-        body.push(next[0] === 0x2e ? next.subarray(1) : next);
-      }
+      await this.readBody((bodyLine) => body.push(bodyLine));
       if (logLines) for (const bodyLine of body) this.options.redactor.server(bodyLine.toString('latin1'));
-      else this.options.redactor.server(`(${body.length} ${body.length === 1 ? 'line' : 'lines'})`);
-      this.options.redactor.server('.');
+      else this.summarise(body.length);
       return body;
-    })();
-    return withDeadline(work, deadlineMs, `no answer from ${this.where} to ${verbOf(line)}`, () => this.destroy());
+    });
   }
 
-  /** A multi-line answer as one message: lines joined with CRLF, as RFC 5322 wants them. */
-  async message(line: string, deadlineMs: number): Promise<Buffer> {
-    const body = await this.multiLine(line, deadlineMs);
-    const parts: Buffer[] = [];
-    for (const part of body) parts.push(part, CRLF);
-    return Buffer.concat(parts);
+  /**
+   * A multi-line answer as one message: lines joined with CRLF, as RFC 5322 wants them,
+   * copied into one buffer as they arrive (`expectedBytes`: the LIST size, RFC 1939 §5), so
+   * a large mail is never held as a list of lines plus their concatenation. A message is not
+   * protocol: the transcript gets its line count.
+   */
+  async message(line: string, deadlineMs: number, expectedBytes = 0): Promise<Buffer> {
+    return this.readMultiLine(line, deadlineMs, async () => {
+      const raw = new RawMailBuffer(expectedBytes);
+      this.summarise(
+        await this.readBody((bodyLine) => {
+          raw.append(bodyLine);
+          raw.append(CRLF);
+        }),
+      );
+      return raw.toBuffer();
+    });
   }
 
   /**
@@ -201,6 +204,34 @@ export class Pop3Client {
     const text = await answer;
     this.options.redactor.server(text);
     return text;
+  }
+
+  /** Sends `line`, expects +OK, reads the body with `read`, all within `deadlineMs`. */
+  private readMultiLine<T>(line: string, deadlineMs: number, read: () => Promise<T>): Promise<T> {
+    const work = (async () => {
+      const status = await this.send(line, null);
+      if (!status.startsWith('+OK')) throw new Pop3ResponseError(verbOf(line), status);
+      return read();
+    })();
+    return withDeadline(work, deadlineMs, `no answer from ${this.where} to ${verbOf(line)}`, () => this.destroy());
+  }
+
+  /** The lines of a multi-line answer up to the lone ".", dot-unstuffed; returns how many. */
+  private async readBody(onLine: (line: Buffer) => void): Promise<number> {
+    let count = 0;
+    for (;;) {
+      // Lines already received are taken without a round through the event loop each.
+      const next = this.lines.shift() ?? (await this.readRawLine());
+      if (next.length === 1 && next[0] === 0x2e) return count;
+      // RFC 1939 §3: a line that begins with "." has another "." prepended ("byte-stuffed").
+      onLine(next[0] === 0x2e ? next.subarray(1) : next);
+      count++;
+    }
+  }
+
+  private summarise(lines: number): void {
+    this.options.redactor.server(`(${lines} ${lines === 1 ? 'line' : 'lines'})`);
+    this.options.redactor.server('.');
   }
 
   private async readLine(): Promise<string> {

@@ -99,7 +99,7 @@ export class Pop3Source implements MailSource {
       const number = numbers.get(ref.serverId);
       // Gone since the listing (another client deleted it): nothing to import.
       if (number === undefined) continue;
-      const raw = await this.run(() => client.message(`RETR ${number}`, downloadDeadlineMs(ref.size, commandMs, downloadMsPerMiB)));
+      const raw = await this.run(() => client.message(`RETR ${number}`, downloadDeadlineMs(ref.size, commandMs, downloadMsPerMiB), ref.size));
       yield { ref, raw };
     }
   }
@@ -130,7 +130,7 @@ export class Pop3Source implements MailSource {
     // TOP reads without side effects; RETR may set \Seen in servers that share the store with
     // IMAP (Dovecot sets it unless pop3_no_flag_updates). Never DELE: the sample changes nothing.
     const command = this.canTop ? `TOP 1 ${WHOLE_MESSAGE_LINES}` : 'RETR 1';
-    const raw = await this.run(() => client.message(command, downloadDeadlineMs(size, commandMs, downloadMsPerMiB)));
+    const raw = await this.run(() => client.message(command, downloadDeadlineMs(size, commandMs, downloadMsPerMiB), size));
     await this.close();
     return { ref: { serverId: uidl, size: size || raw.length, receivedAt: null, cursorAfter: {} }, raw };
   }

@@ -1,0 +1,13 @@
+import { newInboundMail, runSteps, type MailboxPolicy, type PipelineStep } from '../pipeline/inbound-mail';
+import { PREPARED_FIELDS, prepareSteps, type PreparedFields } from '../pipeline/prepare-steps';
+
+/**
+ * Runs the prepare steps on one raw mail and returns what they found: the body of a parse
+ * worker's task, and what the pool runs itself for a mail it need not hand to a worker.
+ */
+export async function prepareFields(raw: Buffer, policy: MailboxPolicy, now: Date, steps: readonly PipelineStep[] = prepareSteps()): Promise<PreparedFields> {
+  const mail = await runSteps(steps, newInboundMail(raw, policy), { sideEffects: true, now });
+  const fields: Record<string, unknown> = {};
+  for (const key of PREPARED_FIELDS) if (mail[key] !== undefined) fields[key] = mail[key];
+  return fields as PreparedFields;
+}
