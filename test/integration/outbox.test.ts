@@ -236,6 +236,33 @@ describe('the outbox against real SMTP receivers', { timeout: 120_000 }, () => {
     assert.ok(!transcript.includes(PASSWORD) && !transcript.includes(Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64')));
   });
 
+  it('forgets sent mail past DESKMAIL_OUTBOX_KEEP_SENT_DAYS and keeps recent and failed mail', async () => {
+    const target = await receiver();
+    const mailboxId = await mailbox(target);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const sent = await testMail(mailboxId);
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      ids.push(sent.body.messageId);
+    }
+    const db = sut.service.app.get(Database);
+    const age = (days: number) => new Date(Date.now() - days * 86_400_000);
+    await db.run((em) => em.query(`UPDATE outbox_message SET sent_at = $2 WHERE message_id = $1`, [ids[0], age(31)]));
+    await db.run((em) => em.query(`UPDATE outbox_message SET sent_at = $2 WHERE message_id = $1`, [ids[1], age(29)]));
+    await db.run((em) => em.query(`UPDATE outbox_message SET status = 'failed', sent_at = NULL, created_at = $2 WHERE message_id = $1`, [ids[2], age(90)]));
+
+    // A second instance on the same database: its sender prunes on its first round.
+    const second = await startTestService({ databaseUrl: sut.env.DATABASE_URL, keep: true, env: { ...OUTBOX_TEST_ENV, LOG_LEVEL: 'info', DESKMAIL_OUTBOX_KEEP_SENT_DAYS: '30' } });
+    try {
+      await waitUntil(async () => !(await outboxRow(ids[0])), 10_000, 'the sent mail of 31 days ago pruned');
+      assert.equal((await outboxRow(ids[1]))?.status, 'sent', 'sent 29 days ago: kept');
+      assert.equal((await outboxRow(ids[2]))?.status, 'failed', 'failed mail stays until an admin acts');
+      assert.ok(second.logs.some((line) => line.includes('sent mail past its retention removed from the outbox')));
+    } finally {
+      await second.close();
+    }
+  });
+
   it('refuses what cannot be sent: 400 naming `to`, 400 without outgoing settings, 404 for an unknown mailbox', async () => {
     const target = await receiver();
     const mailboxId = await mailbox(target);

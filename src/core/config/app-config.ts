@@ -45,6 +45,8 @@ export interface AppConfig {
   outboxRetryBaseMs: number;
   /** How long a claimed outbox row stays with its sender before another process may take it. */
   outboxLeaseMs: number;
+  /** Days a sent mail's outbox row (its MIME) is kept; the request keeps the message itself. 0: for ever. */
+  outboxKeepSentDays: number;
 }
 
 /** A bad environment value: the service stops with this one line. */
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboxMaxAttempts: integer(env, 'DESKMAIL_OUTBOX_MAX_ATTEMPTS', 10, 1, 100),
     outboxRetryBaseMs: integer(env, 'DESKMAIL_OUTBOX_RETRY_BASE_MS', 60_000, 100, 3_600_000),
     outboxLeaseMs: integer(env, 'DESKMAIL_OUTBOX_LEASE_MS', 120_000, 1_000, 3_600_000),
+    outboxKeepSentDays: integer(env, 'DESKMAIL_OUTBOX_KEEP_SENT_DAYS', 30, 0, 3650),
   };
 }
 

@@ -9,6 +9,7 @@ import type { SendResult } from '../mail-transport.port';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { OutboxClaimer, type ClaimedMail } from './outbox-claimer';
 import { OutboxDelivery } from './outbox-delivery';
+import { OutboxService } from './outbox.service';
 import { retryDelayMs } from './retry-policy';
 
 /**
@@ -16,6 +17,9 @@ import { retryDelayMs } from './retry-policy';
  * SMTP session (the transport keeps it for the round), few enough to hand back fast.
  */
 const ROWS_PER_SLOT = 25;
+
+/** How often a process forgets sent mail past DESKMAIL_OUTBOX_KEEP_SENT_DAYS (several processes doing it is harmless). */
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 /**
  * Sends the outbox. Each round claims due rows (OutboxClaimer: SKIP LOCKED + lease), groups
@@ -33,6 +37,7 @@ export class OutboxSender implements OnApplicationBootstrap, OnApplicationShutdo
   private holders = 0;
   private round: Promise<void> | null = null;
   private stopping = false;
+  private prunedAt = 0;
 
   constructor(
     @Inject(Database) private readonly db: Database,
@@ -40,6 +45,7 @@ export class OutboxSender implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly claimer: OutboxClaimer,
     private readonly delivery: OutboxDelivery,
+    private readonly outbox: OutboxService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -92,6 +98,7 @@ export class OutboxSender implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async drain(): Promise<void> {
+    await this.pruneSent();
     const batchSize = this.config.outboxConcurrency * ROWS_PER_SLOT;
     while (!this.stopping) {
       const claimed = await this.holding(async () => {
@@ -100,6 +107,18 @@ export class OutboxSender implements OnApplicationBootstrap, OnApplicationShutdo
         return rows.length;
       });
       if (claimed < batchSize) return;
+    }
+  }
+
+  /** Sent mail past its retention, at most hourly; a failure is logged and tried again next hour. */
+  private async pruneSent(): Promise<void> {
+    if (this.config.outboxKeepSentDays <= 0 || Date.now() - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = Date.now();
+    try {
+      const pruned = await this.outbox.pruneSent(this.config.outboxKeepSentDays);
+      if (pruned > 0) this.logger.info({ pruned, keepDays: this.config.outboxKeepSentDays }, 'sent mail past its retention removed from the outbox');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not prune sent mail from the outbox');
     }
   }
 

@@ -25,6 +25,9 @@ const LISTED: FindOptionsSelect<OutboxMessage> = {
  * The outbox: `enqueue` writes a finished mail in the CALLER's transaction (a request and
  * its acknowledgement commit together, or neither), the OutboxSender delivers it later.
  */
+/** Sent rows deleted per statement. */
+const PRUNE_SLICE = 1_000;
+
 @Injectable()
 export class OutboxService implements Outbox {
   constructor(
@@ -87,6 +90,24 @@ export class OutboxService implements Outbox {
     await this.db.run((em) =>
       em.query(`UPDATE outbox_message SET next_attempt_at = now() WHERE mailbox_id = $1 AND status = 'queued' AND next_attempt_at > now()`, [mailboxId]),
     );
+  }
+
+  /**
+   * Forgets sent mail older than `keepDays` (its MIME is most of the outbox's size; the
+   * request keeps the message). In slices, so a first prune of a large outbox holds no long
+   * lock. Returns how many rows went.
+   */
+  async pruneSent(keepDays: number, now = new Date()): Promise<number> {
+    if (keepDays <= 0) return 0;
+    const before = new Date(now.getTime() - keepDays * 86_400_000);
+    let pruned = 0;
+    for (;;) {
+      const [, deleted]: [unknown, number] = await this.db.run((em) =>
+        em.query(`DELETE FROM outbox_message WHERE id IN (SELECT id FROM outbox_message WHERE status = 'sent' AND sent_at < $1 LIMIT ${PRUNE_SLICE})`, [before]),
+      );
+      pruned += deleted;
+      if (deleted < PRUNE_SLICE) return pruned;
+    }
   }
 
   /** Before a mailbox is deleted: its unsent mails can never leave, so they fail (and stay listed). */
