@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { groupsOf } from '../core/batching/groups';
 import { APP_CONFIG, type AppConfig } from '../core/config/app-config';
 import { Database } from '../core/database/database';
+import { CommitEffects } from '../core/database/commit-effects';
 import { Mutex } from '../core/database/mutex';
 import { LOGGER } from '../core/logging/logger';
 import { MailboxLogService } from '../mailboxes/mailbox-log.service';
@@ -190,13 +191,17 @@ export class FetchRunner {
    * what to acknowledge.
    */
   private async commitChunk(mailbox: Mailbox, loaded: LoadedChunk, summary: FetchSummary): Promise<MailRef[]> {
+    // Metrics wait for the commit: a batch that rolls back and is stored again counts once.
+    const effects = new CommitEffects();
     let rows: NewLedgerRow[];
     try {
-      rows = await this.db.transaction(async (em) => this.finishChunk(em, mailbox, loaded, await this.storeBatch(em, loaded)));
+      rows = await this.db.transaction(async (em) => this.finishChunk(em, mailbox, loaded, await this.storeBatch(em, loaded, effects)));
     } catch (error) {
+      effects.discard();
       this.logger.debug({ mailbox: mailbox.id, err: error }, 'chunk not stored as a batch; storing it mail by mail');
-      rows = await this.db.transaction(async (em) => this.finishChunk(em, mailbox, loaded, await this.storeOneByOne(loaded)));
+      rows = await this.db.transaction(async (em) => this.finishChunk(em, mailbox, loaded, await this.storeOneByOne(loaded, effects)));
     }
+    effects.run();
     summary.skipped += rows.filter((r) => r.outcome === 'ignored' || r.outcome === 'duplicate').length;
     summary.fetched += loaded.prepared.length;
     summary.created += rows.filter((r) => r.outcome === 'request').length;
@@ -206,26 +211,33 @@ export class FetchRunner {
   }
 
   /** The chunk in one pipeline batch; a mail whose preparation failed is quarantined with the reason. */
-  private async storeBatch(em: EntityManager, loaded: LoadedChunk): Promise<Array<[FetchedMail, IntakeResult]>> {
+  private async storeBatch(em: EntityManager, loaded: LoadedChunk, effects: CommitEffects): Promise<Array<[FetchedMail, IntakeResult]>> {
     const stored: Array<[FetchedMail, IntakeResult]> = [];
     const prepared = loaded.prepared.filter((entry): entry is PreparedEntry & { result: PreparedMail } => !(entry.result instanceof Error));
-    const results = await this.intake.store(em, prepared.map((entry) => ({ mail: entry.result, context: entry.context })));
+    const results = await this.intake.store(em, prepared.map((entry) => ({ mail: entry.result, context: entry.context })), effects.add);
     prepared.forEach((entry, index) => stored.push([entry.fetched, results[index]]));
     for (const { fetched, context, result } of loaded.prepared) {
-      if (result instanceof Error) stored.push([fetched, await this.intake.quarantine(em, fetched.raw, result.message, context)]);
+      if (result instanceof Error) stored.push([fetched, await this.intake.quarantine(em, fetched.raw, result.message, context, effects.add)]);
     }
     return stored;
   }
 
   /** Mail by mail, a savepoint each: a mail that cannot be stored is quarantined ("storage failed") and the rest go on. */
-  private async storeOneByOne(loaded: LoadedChunk): Promise<Array<[FetchedMail, IntakeResult]>> {
+  private async storeOneByOne(loaded: LoadedChunk, effects: CommitEffects): Promise<Array<[FetchedMail, IntakeResult]>> {
     const stored: Array<[FetchedMail, IntakeResult]> = [];
     for (const { fetched, context, result } of loaded.prepared) {
+      const mine = new CommitEffects();
       const outcome = await this.db
         .transaction(async (savepoint) =>
-          result instanceof Error ? this.intake.quarantine(savepoint, fetched.raw, result.message, context) : (await this.intake.store(savepoint, [{ mail: result, context }]))[0],
+          result instanceof Error
+            ? this.intake.quarantine(savepoint, fetched.raw, result.message, context, mine.add)
+            : (await this.intake.store(savepoint, [{ mail: result, context }], mine.add))[0],
         )
-        .catch((error: Error) => this.db.transaction((savepoint) => this.intake.quarantine(savepoint, fetched.raw, `could not be stored: ${error.message}`, context)));
+        .catch((error: Error) => {
+          mine.discard();
+          return this.db.transaction((savepoint) => this.intake.quarantine(savepoint, fetched.raw, `could not be stored: ${error.message}`, context, mine.add));
+        });
+      effects.adopt(mine);
       stored.push([fetched, outcome]);
     }
     return stored;

@@ -36,10 +36,16 @@ export interface IntakeItem {
 
 export interface MailIntake {
   prepare(raw: Buffer, context: IntakeContext): Promise<PreparedMail>;
-  /** Stores prepared mails of one mailbox, in order, as a batch; one result per item, in the same order. */
-  store(em: EntityManager, items: readonly IntakeItem[]): Promise<IntakeResult[]>;
+  /**
+   * Stores prepared mails of one mailbox, in order, as a batch; one result per item, in the
+   * same order. `afterCommit` collects what must wait for the caller's commit (metrics).
+   */
+  store(em: EntityManager, items: readonly IntakeItem[], afterCommit?: AfterCommit): Promise<IntakeResult[]>;
   /** Keeps a mail that could not be stored, raw, with the reason (called in a fresh savepoint after `store` failed). */
-  quarantine(em: EntityManager, raw: Buffer, reason: string, context: IntakeContext): Promise<IntakeResult>;
+  quarantine(em: EntityManager, raw: Buffer, reason: string, context: IntakeContext, afterCommit?: AfterCommit): Promise<IntakeResult>;
 }
+
+/** Takes an effect to run once the caller's transaction has committed. */
+export type AfterCommit = (effect: () => void) => void;
 
 export const MAIL_INTAKE = Symbol('MAIL_INTAKE');

@@ -9,7 +9,7 @@ import { Mailbox } from '../../src/mailboxes/mailbox.entity';
 import { deliver, listMessages, resetUidValidity } from '../support/dovecot';
 import { createDatabase, dropDatabase } from '../support/postgres';
 import { startTestService, type ServiceUnderTest } from '../support/service';
-import { deliverAll, fetchNow, helpdeskMailbox, ledgerByUid, mail, messageIdOf, quarantineOf, requestDetail, unique } from './requests.helpers';
+import { deliverAll, fetchNow, helpdeskMailbox, ledgerByUid, mail, messageIdOf, quarantineOf, requestDetail, sql, unique } from './requests.helpers';
 
 describe('the rules of mail into requests', () => {
   let sut: ServiceUnderTest;
@@ -48,6 +48,36 @@ describe('the rules of mail into requests', () => {
     assert.equal(listed.body.total, 1);
     const messages = (await requestDetail(sut.api, listed.body.requests[0].id)).messages.filter((m: any) => m.direction === 'in').map((m: any) => m.messageId);
     assert.deepEqual(messages, [messageIdOf(question), messageIdOf(followUp)]);
+  });
+
+  it('quarantines a mail that cannot be stored as "storage failed", stores the rest of its chunk, and counts each once', async () => {
+    const counter = async (line: string): Promise<number> => {
+      const text = String((await sut.api.get('/metrics')).body);
+      const found = text.split('\n').find((l) => l.startsWith(line + ' '));
+      return found ? Number(found.slice(line.length + 1)) : 0;
+    };
+    const createdBefore = await counter('deskmail_requests_created_total');
+    const failedBefore = await counter('deskmail_mail_quarantined_total{reason="storage failed"}');
+    const mailbox = await helpdeskMailbox(sut.api, { prefix: 'storage-failed' });
+    const from = () => `Batch <${unique('store')}@example.org>`;
+    // A database constraint the one mail from the mailbox's own address breaks as it goes to quarantine, after the
+    // batch wrote (and would have counted) the others: the batch rolls back, the chunk is stored again mail by mail.
+    const databaseUrl = sut.env.DATABASE_URL!;
+    await sql(databaseUrl, `ALTER TABLE quarantined_mail ADD CONSTRAINT test_unstorable CHECK (reason <> 'own address')`);
+    let summary;
+    try {
+      await deliverAll(mailbox, [mail({ from: from(), subject: 'First' }), mail({ from: from(), subject: 'Second' }), mail({ from: mailbox.user, subject: 'From ourselves' }), mail({ from: from(), subject: 'Third' })]);
+      summary = await fetchNow(sut.api, mailbox);
+    } finally {
+      await sql(databaseUrl, 'ALTER TABLE quarantined_mail DROP CONSTRAINT test_unstorable');
+    }
+    assert.deepEqual([summary.fetched, summary.created, summary.quarantined], [4, 3, 1]);
+    const kept = await quarantineOf(sut.api, mailbox);
+    assert.equal(kept.length, 1);
+    assert.equal(kept[0].reason, 'storage failed');
+    assert.match(kept[0].detail, /could not be stored: .*test_unstorable/);
+    assert.equal(await counter('deskmail_requests_created_total'), createdBefore + 3, 'the rolled-back batch counted nothing');
+    assert.equal(await counter('deskmail_mail_quarantined_total{reason="storage failed"}'), failedBefore + 1);
   });
 
   it('keeps new threads in quarantine when request creation is disabled, and still appends replies', async () => {

@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
-import type { IntakeContext, IntakeItem, IntakeResult, MailIntake, PreparedMail } from '../../incoming/mail-intake.port';
+import type { AfterCommit, IntakeContext, IntakeItem, IntakeResult, MailIntake, PreparedMail } from '../../incoming/mail-intake.port';
 import { RequestPipeline } from '../pipeline/request-pipeline';
-import { newRequestMail, type RequestMail } from '../pipeline/request-mail';
+import { newRequestMail, onCommit, subjectKey, type RequestMail } from '../pipeline/request-mail';
 import { QuarantineWriter } from '../quarantine/quarantine.writer';
 import { RequestsMetrics } from '../requests.metrics';
 import { formatAddress } from '../steps/store.step';
-import { subjectKey } from '../pipeline/request-mail';
 
 /** A prepared mail carries the pipeline context the prepare phase built. */
 export class PreparedRequestMail implements PreparedMail {
@@ -49,10 +48,10 @@ export class RequestIntake implements MailIntake {
     return new PreparedRequestMail(mail);
   }
 
-  async store(em: EntityManager, items: readonly IntakeItem[]): Promise<IntakeResult[]> {
+  async store(em: EntityManager, items: readonly IntakeItem[], afterCommit?: AfterCommit): Promise<IntakeResult[]> {
     const mails: RequestMail[] = [];
     for (const { mail, context } of items) mails.push(mail instanceof PreparedRequestMail ? mail.mail : (await this.prepare(mail.raw, context)).mail);
-    await this.pipeline.store(mails, { sideEffects: true, now: new Date(), em });
+    await this.pipeline.store(mails, { sideEffects: true, now: new Date(), em, afterCommit });
     return mails.map((mail) => {
       const stored = mail.stored;
       if (!stored) throw new Error('the pipeline ended without storing the mail');
@@ -60,7 +59,7 @@ export class RequestIntake implements MailIntake {
     });
   }
 
-  async quarantine(em: EntityManager, raw: Buffer, reason: string, context: IntakeContext): Promise<IntakeResult> {
+  async quarantine(em: EntityManager, raw: Buffer, reason: string, context: IntakeContext, afterCommit?: AfterCommit): Promise<IntakeResult> {
     const mail = this.preparedByRaw.get(raw);
     const parsed = mail?.parsed;
     const [id] = await this.quarantines.keep(em, [{
@@ -77,10 +76,10 @@ export class RequestIntake implements MailIntake {
       receivedAt: context.receivedAt ?? new Date(),
     }]);
     if (id === null) {
-      this.metrics.duplicatesSuppressed.inc();
+      onCommit({ afterCommit }, () => this.metrics.duplicatesSuppressed.inc());
       return { outcome: 'duplicate', requestId: null, messageId: parsed?.messageId ?? null };
     }
-    this.metrics.quarantined.inc({ reason: 'storage failed' });
+    onCommit({ afterCommit }, () => this.metrics.quarantined.inc({ reason: 'storage failed' }));
     return { outcome: 'quarantined', requestId: null, messageId: parsed?.messageId ?? null };
   }
 }

@@ -43,6 +43,8 @@ export interface StoredOutcome {
 /** What the pipeline's database part is given: the transaction (or, in a dry run, a read-only manager). */
 export interface DatabaseContext extends StepContext {
   readonly em: EntityManager;
+  /** Collects what must wait for the transaction's commit (metrics); without it, effects happen at once. */
+  readonly afterCommit?: (effect: () => void) => void;
 }
 
 /** What the database steps get: the transaction and what the lookup steps loaded for the batch. */
@@ -82,4 +84,10 @@ export function mailboxOf(mails: readonly RequestMail[]): string {
   const id = mails[0]?.mailbox.id;
   if (!id || mails.some((mail) => mail.mailbox.id !== id)) throw new Error('a batch holds the mails of exactly one mailbox');
   return id;
+}
+
+/** Counts a metric once the transaction holding the mail has committed (at once when nobody collects). */
+export function onCommit(context: Pick<DatabaseContext, 'afterCommit'>, effect: () => void): void {
+  if (context.afterCommit) context.afterCommit(effect);
+  else effect();
 }

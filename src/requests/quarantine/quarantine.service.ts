@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FindOptionsSelect } from 'typeorm';
+import { CommitEffects } from '../../core/database/commit-effects';
 import { Database } from '../../core/database/database';
 import { ConflictError, NotFoundError } from '../../core/errors';
 import { Mailbox } from '../../mailboxes/mailbox.entity';
@@ -67,11 +68,13 @@ export class QuarantineService {
     if (!mailbox) throw new ConflictError(`the mailbox of this mail was deleted; there are no settings to retry it with`);
     const context: IntakeContext = { mailbox, firstImport: true, receivedAt: row.receivedAt };
     const prepared = await this.intake.prepare(raw, context);
+    // Counted only when the retry commits: one that ends in quarantine again rolls back and counts nothing.
+    const effects = new CommitEffects();
     try {
-      return await this.db.transaction(async (em) => {
+      const answer = await this.db.transaction(async (em) => {
         const deleted = await em.delete(QuarantinedMail, { id });
         if (!deleted.affected) throw new NotFoundError('quarantined mail', id);
-        const [result] = await this.intake.store(em, [{ mail: prepared, context }]);
+        const [result] = await this.intake.store(em, [{ mail: prepared, context }], effects.add);
         if (result.outcome === 'quarantined') {
           const { reason, detail } = quarantineOf(prepared.mail);
           throw new StillQuarantined(reason, detail);
@@ -80,6 +83,8 @@ export class QuarantineService {
         const request = stored.requestId && stored.requestNumber !== null ? { id: stored.requestId, number: stored.requestNumber } : null;
         return { outcome: result.outcome, request, reason: null, detail: null, quarantine: null };
       });
+      effects.run();
+      return answer;
     } catch (error) {
       if (error instanceof NotFoundError) throw error;
       const { reason, detail } =

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../../core/logging/logger';
 import { MailboxLogEntry } from '../../mailboxes/mailbox-log.entity';
 import type { PipelineStep } from '../pipeline/inbound-mail';
-import type { DatabaseContext, RequestMail } from '../pipeline/request-mail';
+import { onCommit, type DatabaseContext, type RequestMail } from '../pipeline/request-mail';
 import { acknowledgementText } from '../replies/acknowledgement.template';
 import { OutgoingMessageWriter } from '../replies/outgoing-message.writer';
 import { outgoingSubject, threadReferences } from '../replies/outgoing-subject';
@@ -32,13 +32,14 @@ export class AcknowledgeStep implements PipelineStep {
     if (!decision || decision.outcome !== 'new request') return;
     if (!decision.acknowledge) {
       if (context.sideEffects && mail.stored?.outcome === 'request') {
-        this.metrics.acknowledgementsSuppressed.inc({ rule: decision.acknowledgementSuppressedBy ?? 'unknown' });
+        const rule = decision.acknowledgementSuppressedBy ?? 'unknown';
+        onCommit(context, () => this.metrics.acknowledgementsSuppressed.inc({ rule }));
       }
       return;
     }
     if (!context.sideEffects || mail.stored?.outcome !== 'request') return;
     if (!this.writer.available) {
-      this.metrics.acknowledgementsSuppressed.inc({ rule: 'no-outbox' });
+      onCommit(context, () => this.metrics.acknowledgementsSuppressed.inc({ rule: 'no-outbox' }));
       return;
     }
 
@@ -61,11 +62,11 @@ export class AcknowledgeStep implements PipelineStep {
         });
         return { outboxId: queued.outboxId, messageId: queued.messageId };
       });
-      this.metrics.acknowledgementsQueued.inc();
+      onCommit(context, () => this.metrics.acknowledgementsQueued.inc());
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn({ mailbox: mail.mailbox.id, err: error }, 'acknowledgement not queued');
-      this.metrics.acknowledgementsSuppressed.inc({ rule: 'queue-failed' });
+      onCommit(context, () => this.metrics.acknowledgementsSuppressed.inc({ rule: 'queue-failed' }));
       mail.acknowledgement = null;
       await context.em.insert(MailboxLogEntry, {
         mailboxId: mail.mailbox.id,

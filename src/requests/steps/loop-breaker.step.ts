@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MailboxLogEntry } from '../../mailboxes/mailbox-log.entity';
 import { normalizeSubject } from '../parsing/subject';
 import type { LookupStep } from '../pipeline/batch-reads';
-import { eventTime, mailboxOf, subjectKey, type RequestMail, type StoreContext } from '../pipeline/request-mail';
+import { eventTime, mailboxOf, onCommit, subjectKey, type RequestMail, type StoreContext } from '../pipeline/request-mail';
 import { RequestsMetrics } from '../requests.metrics';
 
 /**
@@ -72,7 +72,7 @@ export class LoopBreakerStep implements LookupStep<KeptTimes> {
       detail: `${seen + 1} mails from ${requester} with the subject "${subject}" within ${minutes} minutes; this mailbox accepts at most ${count} (loopLimit)`,
     };
     if (!context.sideEffects) return;
-    this.metrics.loopsBlocked.inc();
+    onCommit(context, () => this.metrics.loopsBlocked.inc());
     // Through the pipeline's transaction: the entry exists exactly when the quarantine row does.
     await context.em.insert(MailboxLogEntry, {
       mailboxId: mail.mailbox.id,

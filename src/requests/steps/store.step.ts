@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { insertRows, type InsertColumn } from '../../core/database/insert-rows';
 import type { BatchWriteStep } from '../pipeline/batch-reads';
 import type { MailAddress } from '../parsing/parsed-mail';
-import { eventTime, subjectKey, type RequestMail, type StoreContext } from '../pipeline/request-mail';
+import { eventTime, onCommit, subjectKey, type RequestMail, type StoreContext } from '../pipeline/request-mail';
 import { QuarantineWriter } from '../quarantine/quarantine.writer';
 import { RequestsMetrics } from '../requests.metrics';
 import { IncomingMessageWriter } from '../storage/incoming-message.writer';
@@ -57,7 +57,7 @@ export class StoreStep implements BatchWriteStep {
         const requestId = mail.duplicate.kind === 'message' ? mail.duplicate.requestId : null;
         const requestNumber = mail.duplicate.kind === 'message' ? mail.duplicate.requestNumber : null;
         mail.stored = { outcome: 'duplicate', requestId, requestNumber, rowId: null };
-        if (context.sideEffects) this.metrics.duplicatesSuppressed.inc();
+        if (context.sideEffects) onCommit(context, () => this.metrics.duplicatesSuppressed.inc());
         continue;
       }
       if (!mail.decision) throw new Error('the store step runs after the decide step');
@@ -81,13 +81,14 @@ export class StoreStep implements BatchWriteStep {
       const rowId = written.get(mail);
       if (!rowId) {
         mail.stored = { outcome: 'duplicate', requestId: null, requestNumber: null, rowId: null };
-        this.metrics.duplicatesSuppressed.inc();
+        onCommit(context, () => this.metrics.duplicatesSuppressed.inc());
       } else if (isNew(mail)) {
         mail.stored = { outcome: 'request', requestId: requestIds.get(mail)!, requestNumber: numbers.get(mail)!, rowId };
-        this.metrics.requestsCreated.inc();
+        onCommit(context, () => this.metrics.requestsCreated.inc());
       } else {
         mail.stored = { outcome: 'appended', requestId: mail.thread!.requestId, requestNumber: mail.thread!.requestNumber, rowId };
-        this.metrics.messagesAppended.inc({ matched_by: mail.thread?.matchedBy ?? 'unknown' });
+        const matchedBy = mail.thread?.matchedBy ?? 'unknown';
+        onCommit(context, () => this.metrics.messagesAppended.inc({ matched_by: matchedBy }));
       }
     }
   }
@@ -150,11 +151,12 @@ export class StoreStep implements BatchWriteStep {
       const id = ids[index];
       if (id === null) {
         mail.stored = { outcome: 'duplicate', requestId: null, requestNumber: null, rowId: null };
-        this.metrics.duplicatesSuppressed.inc();
+        onCommit(context, () => this.metrics.duplicatesSuppressed.inc());
         return;
       }
       mail.stored = { outcome: 'quarantined', requestId: null, requestNumber: null, rowId: id };
-      this.metrics.quarantined.inc({ reason: reasons[index].reason });
+      const { reason } = reasons[index];
+      onCommit(context, () => this.metrics.quarantined.inc({ reason }));
     });
   }
 }
