@@ -12,7 +12,7 @@ import { ENTITIES } from './app.entities';
 import { type AppConfig, loadConfig } from './core/config/app-config';
 import { ensureDataDir, randomToken, readOrCreateSecretFile } from './core/config/data-dir';
 import { SecretBox } from './core/crypto/secret-box';
-import { createDataSource } from './core/database/data-source.factory';
+import { createDataSource, createEmbeddedDatabase, embeddedDataDir } from './core/database/data-source.factory';
 import { Database } from './core/database/database';
 import { runMigrations } from './core/database/migrate';
 import { createValidationPipe } from './core/errors/validation.pipe';
@@ -60,6 +60,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   }
 
   const embedded = !config.databaseUrl;
+  if (embedded) await createEmbeddedDatabase(embeddedDataDir(config.dataDir)!);
   const dataSource = createDataSource({ databaseUrl: config.databaseUrl, pgliteDir: config.dataDir, entities: ENTITIES, migrations: MIGRATIONS });
   await dataSource.initialize();
   try {

@@ -2,10 +2,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MIGRATIONS } from '../../migrations';
 import { ENTITIES } from '../../src/app.entities';
-import { createDataSource } from '../../src/core/database/data-source.factory';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createDataSource, createEmbeddedDatabase, embeddedDataDir } from '../../src/core/database/data-source.factory';
 import { Database } from '../../src/core/database/database';
 import { runMigrations } from '../../src/core/database/migrate';
 import { createDatabase, dropDatabase } from '../support/postgres';
+import { makeTempDir, removeDir } from '../support/tmp';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -82,6 +85,41 @@ describe('Database on the embedded PGlite', () => {
     });
     const rows: { name: string }[] = await db.run((em) => em.query('SELECT name FROM overlap_probe'));
     assert.deepEqual(rows.map((r) => r.name), ['outer']);
+  });
+});
+
+describe('the embedded database on disk', () => {
+  it('is created once (initdb in a worker thread that exits), then opened, and keeps its data across restarts', async () => {
+    const dataDir = makeTempDir('deskmail-pglite-');
+    try {
+      const open = async (): Promise<Database> => {
+        await createEmbeddedDatabase(embeddedDataDir(dataDir)!);
+        const dataSource = createDataSource({ databaseUrl: null, pgliteDir: dataDir, entities: ENTITIES, migrations: MIGRATIONS });
+        await dataSource.initialize();
+        await runMigrations(dataSource, true);
+        return new Database(dataSource, true);
+      };
+      const first = await open();
+      assert.ok(fs.existsSync(path.join(dataDir, 'pglite', 'PG_VERSION')));
+      await first.run((em) => em.query(`CREATE TABLE kept (name text); INSERT INTO kept VALUES ('still here')`));
+      await first.dataSource.destroy();
+      const second = await open();
+      const rows: { name: string }[] = await second.run((em) => em.query('SELECT name FROM kept'));
+      await second.dataSource.destroy();
+      assert.deepEqual(rows.map((row) => row.name), ['still here']);
+    } finally {
+      removeDir(dataDir);
+    }
+  });
+
+  it('fails with a clear error where no database can be created', async () => {
+    const dir = makeTempDir('deskmail-pglite-');
+    try {
+      fs.writeFileSync(path.join(dir, 'pglite'), 'a file where the database directory should be');
+      await assert.rejects(createEmbeddedDatabase(path.join(dir, 'pglite')), /EEXIST|ENOTDIR|not a directory|file already exists/);
+    } finally {
+      removeDir(dir);
+    }
   });
 });
 
