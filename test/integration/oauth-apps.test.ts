@@ -64,6 +64,10 @@ describe('OAuth2 applications API', () => {
     assert.equal(cleared.body.tokenUrl, 'https://oauth2.googleapis.com/token');
     assert.equal(cleared.body.tokenEndpointAuthMethod, 'client_secret_post');
     assert.equal((await sut.api.patch(`/v1/oauth2/${app.id}`, { name: null })).status, 400, 'a required field cannot be cleared');
+    const noClient = await sut.api.patch(`/v1/oauth2/${app.id}`, { clientId: null });
+    assert.equal(noClient.status, 400);
+    assert.match(noClient.body.message, /^clientId /, 'the 400 names the field');
+    assert.equal((await sut.api.patch(`/v1/oauth2/${app.id}`, { clientId: '' })).status, 400, 'the create rules hold for PATCH too');
     assert.equal((await sut.api.get('/v1/oauth2/00000000-0000-4000-8000-000000000000')).status, 404);
     assert.equal((await sut.api.get('/v1/oauth2/not-an-id')).status, 404);
   });

@@ -1,9 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { BASE_SCOPES, PROVIDERS, TOKEN_ENDPOINT_AUTH_METHODS, type BaseScope, type ProviderName, type TokenEndpointAuthMethod } from '../providers/provider-presets';
-
-/** Present → must not be null (a PATCH may omit these, never clear them). */
-const NotNullWhenGiven = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
 
 const MICROSOFT_NOTE =
   'Microsoft: tokens for IMAP/POP/SMTP/EWS scopes work only for those protocols; extra Microsoft Graph scopes ' +
@@ -105,91 +102,11 @@ export class CreateOAuthAppDto {
   enabled?: boolean;
 }
 
-/** PATCH: every field optional; null clears an override (back to the preset), never a required field. */
-export class UpdateOAuthAppDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @NotNullWhenGiven()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  name?: string;
+/**
+ * PATCH: every field of the create DTO, optional. null clears an override (back to the
+ * preset); fields that have no preset to go back to cannot be cleared (NEVER_CLEARED).
+ */
+export class UpdateOAuthAppDto extends PartialType(CreateOAuthAppDto) {}
 
-  @ApiPropertyOptional({ enum: PROVIDERS })
-  @NotNullWhenGiven()
-  @IsIn(PROVIDERS)
-  provider?: ProviderName;
-
-  @ApiPropertyOptional({ maxLength: 500 })
-  @NotNullWhenGiven()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(500)
-  clientId?: string;
-
-  @ApiPropertyOptional({ nullable: true, writeOnly: true, description: 'A new secret; null removes it (only with tokenEndpointAuthMethod none)' })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(4000)
-  clientSecret?: string | null;
-
-  @ApiPropertyOptional({ nullable: true, format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  clientSecretExpiresAt?: string | null;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  redirectUrl?: string | null;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  authority?: string | null;
-
-  @ApiPropertyOptional({ enum: BASE_SCOPES, description: MICROSOFT_NOTE })
-  @NotNullWhenGiven()
-  @IsIn(BASE_SCOPES)
-  baseScope?: BaseScope;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  authorizeUrl?: string | null;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  tokenUrl?: string | null;
-
-  @ApiPropertyOptional({ nullable: true, type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @MaxLength(500, { each: true })
-  scopes?: string[] | null;
-
-  @ApiPropertyOptional({ type: [String], description: MICROSOFT_NOTE })
-  @NotNullWhenGiven()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @MaxLength(500, { each: true })
-  additionalScopes?: string[];
-
-  @ApiPropertyOptional({ enum: TOKEN_ENDPOINT_AUTH_METHODS, nullable: true, description: AUTH_METHOD_NOTE })
-  @IsOptional()
-  @IsIn(TOKEN_ENDPOINT_AUTH_METHODS)
-  tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
-
-  @ApiPropertyOptional()
-  @NotNullWhenGiven()
-  @IsBoolean()
-  enabled?: boolean;
-}
+/** Fields a PATCH may leave out but not set to null: there is no preset value to fall back to. */
+export const NEVER_CLEARED = ['name', 'provider', 'clientId', 'baseScope', 'additionalScopes', 'enabled'] as const;

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SecretBox } from '../../core/crypto/secret-box';
 import { Database } from '../../core/database/database';
-import { ConflictError, NotFoundError } from '../../core/errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../core/errors';
 import { Mailbox } from '../../mailboxes/mailbox.entity';
 import { isUuid } from '../oauth-ids';
 import { presetOf } from '../providers/provider-presets';
-import type { CreateOAuthAppDto, UpdateOAuthAppDto } from './oauth-app.dto';
+import { NEVER_CLEARED, type CreateOAuthAppDto, type UpdateOAuthAppDto } from './oauth-app.dto';
 import { OAuthApp } from './oauth-app.entity';
 import { checkAppSettings, effectiveApp, type EffectiveApp } from './oauth-app.rules';
 import { settingsOf } from './oauth-app.view';
@@ -60,6 +60,8 @@ export class OAuthAppsService {
     return this.db.transaction(async (em) => {
       const app = isUuid(id) ? await em.findOne(OAuthApp, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!app) throw new NotFoundError('OAuth2 app', id);
+      const cleared = NEVER_CLEARED.find((field) => input[field] === null);
+      if (cleared) throw new InvalidInputError(cleared, 'cannot be cleared (null); leave it out to keep the current value');
       // Switching provider drops overrides that only made sense for the old one.
       if (input.provider && input.provider !== app.provider && input.authority === undefined && input.provider !== 'outlook') app.authority = null;
       this.apply(app, input);
