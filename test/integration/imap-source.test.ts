@@ -1,27 +1,25 @@
 // ImapSource against the real test Dovecot: listing, fetching, acknowledging, the sample,
 // cursors, failures a person must be able to act on, and the redacted debug transcript.
 import assert from 'node:assert/strict';
-import { createServer as createNetServer, type Server } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { after, describe, it } from 'node:test';
 
 import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, TlsError } from '../../src/core/errors';
-import { DEFAULT_DEADLINES, type Credentials, type Deadlines } from '../../src/core/net/connection-options';
+import { DEFAULT_DEADLINES, type Deadlines } from '../../src/core/net/connection-options';
 import { ImapSource } from '../../src/incoming/adapters/imap/imap.source';
 import { createMailSource } from '../../src/incoming/adapters/source.registry';
-import type { FetchedMail, MailSource, MailSourceOptions } from '../../src/incoming/mail-source.port';
-import { obtainTokens, revoke } from '../support/auth-server';
-import { addFlags, createFolder, createMailUser, deliver, listMessages, resetUidValidity } from '../support/dovecot';
+import { revoke } from '../support/auth-server';
+import { addFlags, createFolder, deliver, listMessages, resetUidValidity } from '../support/dovecot';
 import { testEnv } from '../support/env';
+import { collect } from '../support/graph-emulator-testkit';
+import { closeOpenedSources, connectedSource, dovecotOAuthUser, dovecotPasswordUser, dovecotSourceOptions, listenOnLoopback } from '../support/mail-sources';
 import { freePort, uniqueId } from '../support/tmp';
 
 const env = testEnv();
 const SHORT_DEADLINES: Deadlines = { connectMs: 1000, commandMs: 1000, downloadMsPerMiB: 1000 };
-const open: MailSource[] = [];
 
-after(async () => {
-  await Promise.all(open.map((source) => source.close()));
-});
+after(closeOpenedSources);
 
 function testMail(subject: string): { raw: string; messageId: string } {
   const messageId = `<${uniqueId('imap-')}@example.test>`;
@@ -48,54 +46,6 @@ async function deliverMails(user: string, count: number, folder = 'INBOX') {
   return mails;
 }
 
-function options(protocol: 'imap' | 'imaps', credentials: Credentials, extra: Partial<MailSourceOptions> = {}): MailSourceOptions {
-  return {
-    protocol,
-    endpoint: {
-      host: env.dovecot.host,
-      port: protocol === 'imaps' ? env.dovecot.imapsPort : env.dovecot.imapPort,
-      caCertificate: env.caCert,
-    },
-    credentials,
-    folder: 'INBOX',
-    deadlines: DEFAULT_DEADLINES,
-    ...extra,
-  };
-}
-
-async function connected(opts: MailSourceOptions): Promise<MailSource> {
-  const source = createMailSource(opts);
-  open.push(source);
-  await source.connect();
-  return source;
-}
-
-async function passwordUser(): Promise<{ user: string; credentials: Credentials; password: string }> {
-  const { email, password } = await createMailUser('imap-source');
-  return { user: email, password, credentials: { kind: 'password', username: email, password } };
-}
-
-async function oauthUser(): Promise<{ user: string; credentials: Credentials; token: string; calls: Array<boolean | undefined> }> {
-  const user = `imap-oauth-${uniqueId()}@example.test`;
-  const tokens = await obtainTokens({ clientId: env.auth.clients.native.id, username: user });
-  const calls: Array<boolean | undefined> = [];
-  const credentials: Credentials = {
-    kind: 'oauth2',
-    username: user,
-    accessToken: async (opts) => {
-      calls.push(opts?.forceRefresh);
-      return tokens.access_token;
-    },
-  };
-  return { user, credentials, token: tokens.access_token, calls };
-}
-
-async function collect(iterable: AsyncIterable<FetchedMail>): Promise<FetchedMail[]> {
-  const result: FetchedMail[] = [];
-  for await (const mail of iterable) result.push(mail);
-  return result;
-}
-
 function flagsOf(messages: Array<{ flags: string[] }>): string[][] {
   return messages.map((message) => [...message.flags].sort());
 }
@@ -108,9 +58,9 @@ describe('ImapSource lists, fetches and acknowledges', () => {
   ] as const;
   for (const { protocol, auth } of matrix) {
     it(`over ${protocol} with ${auth}: lists oldest first, fetches without marking seen, marks seen on acknowledge`, async () => {
-      const account = auth === 'password' ? await passwordUser() : await oauthUser();
+      const account = auth === 'password' ? await dovecotPasswordUser('imap-source') : await dovecotOAuthUser('imap-oauth');
       const mails = await deliverMails(account.user, 3);
-      const source = await connected(options(protocol, account.credentials));
+      const source = await connectedSource(dovecotSourceOptions(protocol, account.credentials));
 
       const listed = await source.listNew(null, { limit: 10 });
       assert.equal(listed.cursorReset, false);
@@ -133,17 +83,17 @@ describe('ImapSource lists, fetches and acknowledges', () => {
   }
 
   it('gives at most `limit` messages, the oldest', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('imap-source');
     const mails = await deliverMails(user, 3);
-    const source = await connected(options('imaps', credentials));
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials));
     const listed = await source.listNew(null, { limit: 2 });
     assert.deepEqual(listed.messages.map((ref) => Number(ref.cursorAfter.lastUid)), [mails[0].uid, mails[1].uid]);
   });
 
   it('picks up a mail delivered after listNew exactly once', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('imap-source');
     await deliverMails(user, 2);
-    const source = await connected(options('imaps', credentials));
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials));
     const first = await source.listNew(null, { limit: 10 });
     const cursor = first.messages[first.messages.length - 1].cursorAfter;
 
@@ -157,15 +107,15 @@ describe('ImapSource lists, fetches and acknowledges', () => {
   });
 
   it('resets the cursor and re-reads the folder when UIDVALIDITY changes', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('imap-source');
     await deliverMails(user, 2);
-    const before = await connected(options('imaps', credentials));
+    const before = await connectedSource(dovecotSourceOptions('imaps', credentials));
     const listed = await before.listNew(null, { limit: 10 });
     const cursor = listed.messages[1].cursorAfter;
     await before.close();
 
     const { after: uidValidity } = await resetUidValidity(user);
-    const source = await connected(options('imaps', credentials));
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials));
     const relisted = await source.listNew(cursor, { limit: 10 });
     assert.equal(relisted.cursorReset, true);
     assert.equal(relisted.messages.length, 2);
@@ -174,10 +124,10 @@ describe('ImapSource lists, fetches and acknowledges', () => {
   });
 
   it('moves acknowledged mail to moveTo, and says so when that folder does not exist', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('imap-source');
     const mails = await deliverMails(user, 3);
     await createFolder(user, 'Processed');
-    const source = await connected(options('imaps', credentials));
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials));
     const listed = await source.listNew(null, { limit: 10 });
 
     await source.acknowledge([listed.messages[0], listed.messages[2]], 'move', { moveTo: 'Processed' });
@@ -192,19 +142,19 @@ describe('ImapSource lists, fetches and acknowledges', () => {
   });
 
   it('deletes acknowledged mail and nothing else another client marked \\Deleted', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('imap-source');
     const mails = await deliverMails(user, 3);
     await addFlags(user, 'INBOX', mails[2].uid, ['\\Deleted']);
-    const source = await connected(options('imaps', credentials));
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials));
     const listed = await source.listNew(null, { limit: 10 });
     await source.acknowledge([listed.messages[0]], 'delete');
     assert.deepEqual((await listMessages(user)).map((m) => m.uid), [mails[1].uid, mails[2].uid]);
   });
 
   it('lets the runner acknowledge each mail while the fetch is still under way', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('imap-source');
     await deliverMails(user, 4);
-    const source = await connected(options('imaps', credentials, { deadlines: SHORT_DEADLINES }));
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials, { deadlines: SHORT_DEADLINES }));
     const listed = await source.listNew(null, { limit: 10 });
     let count = 0;
     for await (const mail of source.fetch(listed.messages)) {
@@ -216,7 +166,7 @@ describe('ImapSource lists, fetches and acknowledges', () => {
   });
 
   it('fetches a large mail between small ones byte for byte, in order, without marking it seen', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('imap-source');
     const [first] = await deliverMails(user, 1);
     const big = testMail('a 3 MB mail');
     // Base64-like lines, and lines with a leading dot, across the 1 MiB pieces of the download.
@@ -224,7 +174,7 @@ describe('ImapSource lists, fetches and acknowledges', () => {
     const bigRaw = big.raw + body + '\r\n';
     await deliver(user, bigRaw);
     const [last] = await deliverMails(user, 1);
-    const source = await connected(options('imaps', credentials, { deadlines: { ...DEFAULT_DEADLINES, downloadMsPerMiB: 5000 } }));
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials, { deadlines: { ...DEFAULT_DEADLINES, downloadMsPerMiB: 5000 } }));
     const listed = await source.listNew(null, { limit: 10 });
     assert.ok(listed.messages[1].size > 2 * 1024 * 1024, 'larger than one piece of the download');
 
@@ -240,11 +190,11 @@ describe('ImapSource lists, fetches and acknowledges', () => {
 
 describe('ImapSource.sampleOldest', () => {
   it('returns the oldest mail and changes neither flags nor the message count', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('imap-source');
     const mails = await deliverMails(user, 3);
     await addFlags(user, 'INBOX', mails[1].uid, ['\\Flagged']);
     const before = await listMessages(user);
-    const source = await connected(options('imaps', credentials));
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials));
 
     const sample = await source.sampleOldest();
     assert.ok(sample);
@@ -258,16 +208,16 @@ describe('ImapSource.sampleOldest', () => {
   });
 
   it('answers null for an empty folder', async () => {
-    const { credentials } = await passwordUser();
-    const source = await connected(options('imaps', credentials));
+    const { credentials } = await dovecotPasswordUser('imap-source');
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials));
     assert.equal(await source.sampleOldest(), null);
   });
 });
 
 describe('ImapSource failures', () => {
   it('refuses a wrong password with AuthenticationError naming the user', async () => {
-    const { user } = await passwordUser();
-    const source = createMailSource(options('imaps', { kind: 'password', username: user, password: 'wrong' }));
+    const { user } = await dovecotPasswordUser('imap-source');
+    const source = createMailSource(dovecotSourceOptions('imaps', { kind: 'password', username: user, password: 'wrong' }));
     await assert.rejects(source.connect(), (err: unknown) => {
       assert.ok(err instanceof AuthenticationError, String(err));
       assert.match(err.message, new RegExp(`^the server refused the password for ${user.replace(/[.+]/g, '\\$&')}`));
@@ -276,9 +226,9 @@ describe('ImapSource failures', () => {
   });
 
   it('refuses a revoked token with AuthenticationError naming the token, leaving the refresh to SourceConnector', async () => {
-    const { credentials, token, calls } = await oauthUser();
+    const { credentials, token, calls } = await dovecotOAuthUser('imap-oauth');
     await revoke(token);
-    const source = createMailSource(options('imaps', credentials));
+    const source = createMailSource(dovecotSourceOptions('imaps', credentials));
     await assert.rejects(source.connect(), (err: unknown) => {
       assert.ok(err instanceof AuthenticationError, String(err));
       assert.match(err.message, /refused the OAuth2 access token/);
@@ -289,7 +239,7 @@ describe('ImapSource failures', () => {
 
   it('reports a closed port as ConnectionError', async () => {
     const port = await freePort();
-    const source = createMailSource({ ...options('imaps', { kind: 'none' }), endpoint: { host: '127.0.0.1', port } });
+    const source = createMailSource({ ...dovecotSourceOptions('imaps', { kind: 'none' }), endpoint: { host: '127.0.0.1', port } });
     await assert.rejects(source.connect(), (err: unknown) => {
       assert.ok(err instanceof ConnectionError, String(err));
       assert.equal(err.message, `connection refused by 127.0.0.1:${port} — is the port right?`);
@@ -299,11 +249,11 @@ describe('ImapSource failures', () => {
 
   for (const protocol of ['imap', 'imaps'] as const) {
     it(`gives up on a ${protocol} server that accepts and never answers within the deadline`, async () => {
-      const silent = await listen(createNetServer(() => undefined));
+      const silent = await listenOnLoopback(createNetServer(() => undefined));
       const port = (silent.address() as { port: number }).port;
-      const { credentials } = await passwordUser();
+      const { credentials } = await dovecotPasswordUser('imap-source');
       const source = createMailSource({
-        ...options(protocol, credentials, { deadlines: SHORT_DEADLINES }),
+        ...dovecotSourceOptions(protocol, credentials, { deadlines: SHORT_DEADLINES }),
         endpoint: { host: '127.0.0.1', port },
       });
       const started = Date.now();
@@ -321,24 +271,24 @@ describe('ImapSource failures', () => {
   }
 
   it('refuses the self-signed certificate unless caCertificate trusts it', async () => {
-    const { credentials } = await passwordUser();
-    const untrusting = options('imaps', credentials);
+    const { credentials } = await dovecotPasswordUser('imap-source');
+    const untrusting = dovecotSourceOptions('imaps', credentials);
     const source = createMailSource({ ...untrusting, endpoint: { ...untrusting.endpoint, caCertificate: null } });
     await assert.rejects(source.connect(), (err: unknown) => {
       assert.ok(err instanceof TlsError, String(err));
       assert.equal(err.message, 'certificate not trusted: self-signed certificate; set caCertificate to trust it');
       return true;
     });
-    const trusting = await connected(options('imaps', credentials));
+    const trusting = await connectedSource(dovecotSourceOptions('imaps', credentials));
     assert.deepEqual((await trusting.listNew(null, { limit: 1 })).messages, []);
   });
 
   it('refuses a certificate other than the trusted one', async () => {
-    const { credentials } = await passwordUser();
-    const stranger = await listen(createTlsServer({ cert: env.untrustedCert.cert, key: env.untrustedCert.key }));
+    const { credentials } = await dovecotPasswordUser('imap-source');
+    const stranger = await listenOnLoopback(createTlsServer({ cert: env.untrustedCert.cert, key: env.untrustedCert.key }));
     try {
       const port = (stranger.address() as { port: number }).port;
-      const source = createMailSource({ ...options('imaps', credentials), endpoint: { host: '127.0.0.1', port, caCertificate: env.caCert } });
+      const source = createMailSource({ ...dovecotSourceOptions('imaps', credentials), endpoint: { host: '127.0.0.1', port, caCertificate: env.caCert } });
       await assert.rejects(source.connect(), TlsError);
     } finally {
       stranger.close();
@@ -355,8 +305,8 @@ describe('ImapSource failures', () => {
     if (!bound) return t.skip('127.0.0.2 is not available here');
     try {
       const port = (server.address() as { port: number }).port;
-      const { credentials } = await passwordUser();
-      const source = createMailSource({ ...options('imaps', credentials), endpoint: { host: '127.0.0.2', port, caCertificate: env.caCert } });
+      const { credentials } = await dovecotPasswordUser('imap-source');
+      const source = createMailSource({ ...dovecotSourceOptions('imaps', credentials), endpoint: { host: '127.0.0.2', port, caCertificate: env.caCert } });
       await assert.rejects(source.connect(), (err: unknown) => {
         assert.ok(err instanceof TlsError, String(err));
         assert.equal(err.message, 'certificate is for localhost, 127.0.0.1, not 127.0.0.2');
@@ -368,8 +318,8 @@ describe('ImapSource failures', () => {
   });
 
   it('says which folder does not exist', async () => {
-    const { credentials } = await passwordUser();
-    const source = await connected(options('imaps', credentials, { folder: 'Nope' }));
+    const { credentials } = await dovecotPasswordUser('imap-source');
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials, { folder: 'Nope' }));
     await assert.rejects(source.listNew(null, { limit: 1 }), /folder "Nope" does not exist/);
   });
 });
@@ -377,11 +327,11 @@ describe('ImapSource failures', () => {
 describe('ImapSource debug transcript', () => {
   for (const auth of ['password', 'oauth2'] as const) {
     it(`records both directions with the ${auth} login redacted`, async () => {
-      const account = auth === 'password' ? await passwordUser() : await oauthUser();
+      const account = auth === 'password' ? await dovecotPasswordUser('imap-source') : await dovecotOAuthUser('imap-oauth');
       await deliverMails(account.user, 1);
       const lines: string[] = [];
-      const source = await connected(
-        options(auth === 'password' ? 'imap' : 'imaps', account.credentials, {
+      const source = await connectedSource(
+        dovecotSourceOptions(auth === 'password' ? 'imap' : 'imaps', account.credentials, {
           transcript: (direction, line) => lines.push(`${direction === 'client' ? 'C' : 'S'}: ${line}`),
         }),
       );
@@ -406,10 +356,7 @@ describe('ImapSource debug transcript', () => {
 
 describe('ImapSource registry', () => {
   it('is what the registry builds for imap and imaps', () => {
-    assert.ok(createMailSource(options('imap', { kind: 'none' })) instanceof ImapSource);
+    assert.ok(createMailSource(dovecotSourceOptions('imap', { kind: 'none' })) instanceof ImapSource);
   });
 });
 
-function listen(server: Server): Promise<Server> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}

@@ -1,27 +1,25 @@
 // Pop3Source against the real test Dovecot: UIDL listing, RETR, DELE + QUIT, the sample,
 // failures a person must be able to act on, and the redacted debug transcript.
 import assert from 'node:assert/strict';
-import { createServer as createNetServer, type Server } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { after, describe, it } from 'node:test';
 
 import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, TlsError } from '../../src/core/errors';
-import { DEFAULT_DEADLINES, type Credentials, type Deadlines } from '../../src/core/net/connection-options';
+import { DEFAULT_DEADLINES, type Deadlines } from '../../src/core/net/connection-options';
 import { Pop3Source } from '../../src/incoming/adapters/pop3/pop3.source';
 import { createMailSource } from '../../src/incoming/adapters/source.registry';
-import type { FetchedMail, MailSource, MailSourceOptions } from '../../src/incoming/mail-source.port';
-import { obtainTokens, revoke } from '../support/auth-server';
-import { addFlags, createMailUser, deliver, listMessages } from '../support/dovecot';
+import { revoke } from '../support/auth-server';
+import { addFlags, deliver, listMessages } from '../support/dovecot';
 import { testEnv } from '../support/env';
+import { collect } from '../support/graph-emulator-testkit';
+import { closeOpenedSources, connectedSource, dovecotOAuthUser, dovecotPasswordUser, dovecotSourceOptions, listenOnLoopback } from '../support/mail-sources';
 import { freePort, uniqueId } from '../support/tmp';
 
 const env = testEnv();
 const SHORT_DEADLINES: Deadlines = { connectMs: 1000, commandMs: 1000, downloadMsPerMiB: 1000 };
-const open: MailSource[] = [];
 
-after(async () => {
-  await Promise.all(open.map((source) => source.close()));
-});
+after(closeOpenedSources);
 
 function testMail(subject: string): { raw: string; messageId: string } {
   const messageId = `<${uniqueId('pop3-')}@example.test>`;
@@ -50,54 +48,6 @@ async function deliverMails(user: string, count: number) {
   return mails;
 }
 
-function options(protocol: 'pop' | 'pops', credentials: Credentials, extra: Partial<MailSourceOptions> = {}): MailSourceOptions {
-  return {
-    protocol,
-    endpoint: {
-      host: env.dovecot.host,
-      port: protocol === 'pops' ? env.dovecot.pop3sPort : env.dovecot.pop3Port,
-      caCertificate: env.caCert,
-    },
-    credentials,
-    folder: 'INBOX',
-    deadlines: DEFAULT_DEADLINES,
-    ...extra,
-  };
-}
-
-async function connected(opts: MailSourceOptions): Promise<MailSource> {
-  const source = createMailSource(opts);
-  open.push(source);
-  await source.connect();
-  return source;
-}
-
-async function passwordUser(): Promise<{ user: string; credentials: Credentials; password: string }> {
-  const { email, password } = await createMailUser('pop3-source');
-  return { user: email, password, credentials: { kind: 'password', username: email, password } };
-}
-
-async function oauthUser(): Promise<{ user: string; credentials: Credentials; token: string; calls: Array<boolean | undefined> }> {
-  const user = `pop3-oauth-${uniqueId()}@example.test`;
-  const tokens = await obtainTokens({ clientId: env.auth.clients.native.id, username: user });
-  const calls: Array<boolean | undefined> = [];
-  const credentials: Credentials = {
-    kind: 'oauth2',
-    username: user,
-    accessToken: async (opts) => {
-      calls.push(opts?.forceRefresh);
-      return tokens.access_token;
-    },
-  };
-  return { user, credentials, token: tokens.access_token, calls };
-}
-
-async function collect(iterable: AsyncIterable<FetchedMail>): Promise<FetchedMail[]> {
-  const result: FetchedMail[] = [];
-  for await (const mail of iterable) result.push(mail);
-  return result;
-}
-
 describe('Pop3Source lists, fetches and acknowledges', () => {
   const matrix = [
     { protocol: 'pop', auth: 'password' },
@@ -106,9 +56,9 @@ describe('Pop3Source lists, fetches and acknowledges', () => {
   ] as const;
   for (const { protocol, auth } of matrix) {
     it(`over ${protocol} with ${auth}: lists every UIDL oldest first, fetches the exact bytes, deletes on acknowledge`, async () => {
-      const account = auth === 'password' ? await passwordUser() : await oauthUser();
+      const account = auth === 'password' ? await dovecotPasswordUser('pop3-source') : await dovecotOAuthUser('pop3-oauth');
       const mails = await deliverMails(account.user, 3);
-      const source = await connected(options(protocol, account.credentials));
+      const source = await connectedSource(dovecotSourceOptions(protocol, account.credentials));
 
       const listed = await source.listNew(null, { limit: 1 });
       assert.equal(listed.cursorReset, false);
@@ -131,12 +81,12 @@ describe('Pop3Source lists, fetches and acknowledges', () => {
   }
 
   it('fetches a 3 MB mail byte for byte into one buffer of its LIST size', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('pop3-source');
     const big = testMail('a 3 MB mail');
     const body = Array.from({ length: 40_000 }, (_, i) => (i % 7 === 0 ? '.' : '') + `line ${i} `.padEnd(76, 'x')).join('\r\n');
     const bigRaw = big.raw + body + '\r\n';
     await deliver(user, bigRaw);
-    const source = await connected(options('pops', credentials, { deadlines: { ...DEFAULT_DEADLINES, downloadMsPerMiB: 5000 } }));
+    const source = await connectedSource(dovecotSourceOptions('pops', credentials, { deadlines: { ...DEFAULT_DEADLINES, downloadMsPerMiB: 5000 } }));
     const listed = await source.listNew(null, { limit: 10 });
     const [mail] = await collect(source.fetch(listed.messages));
     assert.equal(mail.raw.toString(), bigRaw);
@@ -145,9 +95,9 @@ describe('Pop3Source lists, fetches and acknowledges', () => {
   });
 
   it('keeps mail on the server with afterFetch keep', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('pop3-source');
     await deliverMails(user, 2);
-    const source = await connected(options('pops', credentials));
+    const source = await connectedSource(dovecotSourceOptions('pops', credentials));
     const listed = await source.listNew(null, { limit: 10 });
     await collect(source.fetch(listed.messages));
     await source.acknowledge(listed.messages, 'keep');
@@ -156,9 +106,9 @@ describe('Pop3Source lists, fetches and acknowledges', () => {
   });
 
   it('sees a mail delivered after listNew in the next session, with a new UIDL', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('pop3-source');
     await deliverMails(user, 1);
-    const source = await connected(options('pops', credentials));
+    const source = await connectedSource(dovecotSourceOptions('pops', credentials));
     const first = await source.listNew(null, { limit: 10 });
     const [late] = await deliverMails(user, 1);
     await source.close();
@@ -171,9 +121,9 @@ describe('Pop3Source lists, fetches and acknowledges', () => {
   });
 
   it('refuses after-fetch actions POP3 does not have', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('pop3-source');
     await deliverMails(user, 1);
-    const source = await connected(options('pops', credentials));
+    const source = await connectedSource(dovecotSourceOptions('pops', credentials));
     const listed = await source.listNew(null, { limit: 10 });
     await assert.rejects(source.acknowledge(listed.messages, 'move', { moveTo: 'Archive' }), ProtocolError);
   });
@@ -181,11 +131,11 @@ describe('Pop3Source lists, fetches and acknowledges', () => {
 
 describe('Pop3Source.sampleOldest', () => {
   it('returns the oldest mail and changes neither flags nor the message count', async () => {
-    const { user, credentials } = await passwordUser();
+    const { user, credentials } = await dovecotPasswordUser('pop3-source');
     const mails = await deliverMails(user, 3);
     await addFlags(user, 'INBOX', mails[1].uid, ['\\Flagged']);
     const before = await listMessages(user);
-    const source = await connected(options('pops', credentials));
+    const source = await connectedSource(dovecotSourceOptions('pops', credentials));
 
     const sample = await source.sampleOldest();
     assert.ok(sample);
@@ -195,8 +145,8 @@ describe('Pop3Source.sampleOldest', () => {
   });
 
   it('answers null for an empty maildrop', async () => {
-    const { credentials } = await passwordUser();
-    const source = await connected(options('pops', credentials));
+    const { credentials } = await dovecotPasswordUser('pop3-source');
+    const source = await connectedSource(dovecotSourceOptions('pops', credentials));
     assert.equal(await source.sampleOldest(), null);
   });
 });
@@ -204,8 +154,8 @@ describe('Pop3Source.sampleOldest', () => {
 describe('Pop3Source failures', () => {
   for (const protocol of ['pop', 'pops'] as const) {
     it(`refuses a wrong password over ${protocol} with AuthenticationError naming the user`, async () => {
-      const { user } = await passwordUser();
-      const source = createMailSource(options(protocol, { kind: 'password', username: user, password: 'wrong' }));
+      const { user } = await dovecotPasswordUser('pop3-source');
+      const source = createMailSource(dovecotSourceOptions(protocol, { kind: 'password', username: user, password: 'wrong' }));
       await assert.rejects(source.connect(), (err: unknown) => {
         assert.ok(err instanceof AuthenticationError, String(err));
         assert.match(err.message, new RegExp(`^the server refused the password for ${user.replace(/[.+]/g, '\\$&')}`));
@@ -215,9 +165,9 @@ describe('Pop3Source failures', () => {
   }
 
   it('refuses a revoked token with AuthenticationError naming the token, leaving the refresh to SourceConnector', async () => {
-    const { credentials, token, calls } = await oauthUser();
+    const { credentials, token, calls } = await dovecotOAuthUser('pop3-oauth');
     await revoke(token);
-    const source = createMailSource(options('pops', credentials));
+    const source = createMailSource(dovecotSourceOptions('pops', credentials));
     await assert.rejects(source.connect(), (err: unknown) => {
       assert.ok(err instanceof AuthenticationError, String(err));
       assert.match(err.message, /refused the OAuth2 access token/);
@@ -228,7 +178,7 @@ describe('Pop3Source failures', () => {
 
   it('reports a closed port as ConnectionError', async () => {
     const port = await freePort();
-    const source = createMailSource({ ...options('pops', { kind: 'none' }), endpoint: { host: '127.0.0.1', port } });
+    const source = createMailSource({ ...dovecotSourceOptions('pops', { kind: 'none' }), endpoint: { host: '127.0.0.1', port } });
     await assert.rejects(source.connect(), (err: unknown) => {
       assert.ok(err instanceof ConnectionError, String(err));
       assert.equal(err.message, `connection refused by 127.0.0.1:${port} — is the port right?`);
@@ -238,10 +188,10 @@ describe('Pop3Source failures', () => {
 
   for (const protocol of ['pop', 'pops'] as const) {
     it(`gives up on a ${protocol} server that accepts and never answers within the deadline`, async () => {
-      const silent = await listen(createNetServer(() => undefined));
+      const silent = await listenOnLoopback(createNetServer(() => undefined));
       const port = (silent.address() as { port: number }).port;
-      const { credentials } = await passwordUser();
-      const source = createMailSource({ ...options(protocol, credentials, { deadlines: SHORT_DEADLINES }), endpoint: { host: '127.0.0.1', port } });
+      const { credentials } = await dovecotPasswordUser('pop3-source');
+      const source = createMailSource({ ...dovecotSourceOptions(protocol, credentials, { deadlines: SHORT_DEADLINES }), endpoint: { host: '127.0.0.1', port } });
       const started = Date.now();
       try {
         await assert.rejects(source.connect(), (err: unknown) => {
@@ -257,26 +207,26 @@ describe('Pop3Source failures', () => {
   }
 
   it('refuses the self-signed certificate unless caCertificate trusts it', async () => {
-    const { credentials } = await passwordUser();
+    const { credentials } = await dovecotPasswordUser('pop3-source');
     for (const protocol of ['pop', 'pops'] as const) {
-      const untrusting = options(protocol, credentials);
+      const untrusting = dovecotSourceOptions(protocol, credentials);
       const source = createMailSource({ ...untrusting, endpoint: { ...untrusting.endpoint, caCertificate: null } });
       await assert.rejects(source.connect(), (err: unknown) => {
         assert.ok(err instanceof TlsError, `${protocol}: ${err}`);
         assert.equal(err.message, 'certificate not trusted: self-signed certificate; set caCertificate to trust it');
         return true;
       });
-      const trusting = await connected(options(protocol, credentials));
+      const trusting = await connectedSource(dovecotSourceOptions(protocol, credentials));
       assert.deepEqual((await trusting.listNew(null, { limit: 1 })).messages, []);
     }
   });
 
   it('refuses a certificate other than the trusted one', async () => {
-    const { credentials } = await passwordUser();
-    const stranger = await listen(createTlsServer({ cert: env.untrustedCert.cert, key: env.untrustedCert.key }));
+    const { credentials } = await dovecotPasswordUser('pop3-source');
+    const stranger = await listenOnLoopback(createTlsServer({ cert: env.untrustedCert.cert, key: env.untrustedCert.key }));
     try {
       const port = (stranger.address() as { port: number }).port;
-      const source = createMailSource({ ...options('pops', credentials), endpoint: { host: '127.0.0.1', port, caCertificate: env.caCert } });
+      const source = createMailSource({ ...dovecotSourceOptions('pops', credentials), endpoint: { host: '127.0.0.1', port, caCertificate: env.caCert } });
       await assert.rejects(source.connect(), TlsError);
     } finally {
       stranger.close();
@@ -284,7 +234,7 @@ describe('Pop3Source failures', () => {
   });
 
   it('refuses to send a password over pop when the server offers no STLS', async () => {
-    const plain = await listen(
+    const plain = await listenOnLoopback(
       createNetServer((socket) => {
         socket.write('+OK fake POP3 ready\r\n');
         socket.on('data', (data) => {
@@ -295,8 +245,8 @@ describe('Pop3Source failures', () => {
     );
     try {
       const port = (plain.address() as { port: number }).port;
-      const { credentials } = await passwordUser();
-      const source = createMailSource({ ...options('pop', credentials), endpoint: { host: '127.0.0.1', port } });
+      const { credentials } = await dovecotPasswordUser('pop3-source');
+      const source = createMailSource({ ...dovecotSourceOptions('pop', credentials), endpoint: { host: '127.0.0.1', port } });
       await assert.rejects(source.connect(), (err: unknown) => {
         assert.ok(err instanceof TlsError, String(err));
         assert.match(err.message, /does not offer STLS, and deskmail never sends credentials unencrypted; use pops/);
@@ -311,11 +261,11 @@ describe('Pop3Source failures', () => {
 describe('Pop3Source debug transcript', () => {
   for (const auth of ['password', 'oauth2'] as const) {
     it(`records both directions with the ${auth} login redacted`, async () => {
-      const account = auth === 'password' ? await passwordUser() : await oauthUser();
+      const account = auth === 'password' ? await dovecotPasswordUser('pop3-source') : await dovecotOAuthUser('pop3-oauth');
       await deliverMails(account.user, 1);
       const lines: string[] = [];
-      const source = await connected(
-        options(auth === 'password' ? 'pop' : 'pops', account.credentials, {
+      const source = await connectedSource(
+        dovecotSourceOptions(auth === 'password' ? 'pop' : 'pops', account.credentials, {
           transcript: (direction, line) => lines.push(`${direction === 'client' ? 'C' : 'S'}: ${line}`),
         }),
       );
@@ -343,11 +293,8 @@ describe('Pop3Source debug transcript', () => {
 
 describe('Pop3Source registry', () => {
   it('is what the registry builds for pop and pops', () => {
-    assert.ok(createMailSource(options('pop', { kind: 'none' })) instanceof Pop3Source);
-    assert.ok(createMailSource(options('pops', { kind: 'none' })) instanceof Pop3Source);
+    assert.ok(createMailSource(dovecotSourceOptions('pop', { kind: 'none' })) instanceof Pop3Source);
+    assert.ok(createMailSource(dovecotSourceOptions('pops', { kind: 'none' })) instanceof Pop3Source);
   });
 });
 
-function listen(server: Server): Promise<Server> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
