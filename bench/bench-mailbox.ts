@@ -84,8 +84,10 @@ export interface TimedFetch {
   summary: { fetched: number; created: number; appended: number; skipped: number; quarantined: number };
   seconds: number;
   peakRssMb: number;
-  /** CPU seconds of the timed fetch: the service process (all its threads), PostgreSQL. */
-  cpu: Record<string, number>;
+  /** Fetched mails per second. */
+  perSecond: number;
+  /** CPU ms per fetched mail: the service process (all its threads), PostgreSQL. */
+  cpuMsPerMail: Record<string, number>;
 }
 
 /**
@@ -124,7 +126,15 @@ export async function fetchInOwnProcess(database: 'postgres' | 'embedded', incom
       const after = cpuByThread(service.child.pid!);
       console.log('service threads, CPU s during the fetch:', Object.fromEntries(Object.entries(after).map(([name, s]) => [name, round(s - (threadsBefore[name] ?? 0), 2)])));
     }
-    return { summary, seconds, peakRssMb: peakRssMb(service.child.pid!), cpu: cpuSplit(cpuBefore, service.child.pid!) };
+    const cpu = cpuSplit(cpuBefore, service.child.pid!);
+    const perMail = (cpuSeconds: number) => round((cpuSeconds * 1000) / Math.max(1, summary.fetched), 2);
+    return {
+      summary,
+      seconds,
+      perSecond: summary.fetched / seconds,
+      peakRssMb: peakRssMb(service.child.pid!),
+      cpuMsPerMail: Object.fromEntries(Object.entries(cpu).map(([who, cpuSeconds]) => [who, perMail(cpuSeconds)])),
+    };
   } finally {
     await service?.stop();
     // BENCH_LOG_FILE: the service's debug log (per-chunk load/commit/acknowledge timings) for profiling.
@@ -134,7 +144,3 @@ export async function fetchInOwnProcess(database: 'postgres' | 'embedded', incom
   }
 }
 
-/** CPU ms per fetched mail of a timed fetch, by process group. */
-export function cpuMsPerMail(run: TimedFetch): Record<string, number> {
-  return Object.fromEntries(Object.entries(run.cpu).map(([who, seconds]) => [who, round((seconds * 1000) / Math.max(1, run.summary.fetched), 2)]));
-}

@@ -3,7 +3,7 @@ import { connectImap } from '../test/support/imap';
 import { dovecotPort } from '../test/support/mailboxes';
 import { createDatabase, dropDatabase } from '../test/support/postgres';
 import type { BenchContext, BenchResult, BenchScenario } from './bench.types';
-import { cpuMsPerMail, fetchInOwnProcess, fillMailbox } from './bench-mailbox';
+import { fetchInOwnProcess, fillMailbox, type TimedFetch } from './bench-mailbox';
 import { round } from './load';
 import { largeMail, mixedCorpus, type CorpusMail } from './mail-corpus';
 
@@ -44,22 +44,12 @@ async function bareInsertRate(mails: CorpusMail[]): Promise<number> {
   }
 }
 
-interface OurRun {
-  perSecond: number;
-  seconds: number;
-  fetched: number;
-  peakRssMb: number;
-  /** CPU ms per mail: the service process, PostgreSQL. */
-  cpuMsPerMail: Record<string, number>;
-}
-
 /** Our full path, fetch → parse → request + ledger committed → acknowledged, over one protocol. */
-async function ourFetchRate(context: BenchContext, protocol: 'imaps' | 'pops', user: { email: string; password: string }): Promise<OurRun> {
-  const run = await fetchInOwnProcess('postgres', {
+async function ourFetchRate(context: BenchContext, protocol: 'imaps' | 'pops', user: { email: string; password: string }): Promise<TimedFetch> {
+  return fetchInOwnProcess('postgres', {
     protocol, authType: 'password', host: '127.0.0.1', port: dovecotPort(protocol), username: user.email, password: user.password,
     caCertificate: context.env.caCert, afterFetch: protocol === 'pops' ? 'keep' : 'markSeen',
   });
-  return { perSecond: run.summary.fetched / run.seconds, seconds: run.seconds, fetched: run.summary.fetched, peakRssMb: run.peakRssMb, cpuMsPerMail: cpuMsPerMail(run) };
 }
 
 

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { dovecotPort } from '../test/support/mailboxes';
 import type { BenchContext, BenchResult, BenchScenario } from './bench.types';
-import { cpuMsPerMail, fetchInOwnProcess, fillMailbox } from './bench-mailbox';
+import { fetchInOwnProcess, fillMailbox, type TimedFetch } from './bench-mailbox';
 import { round } from './load';
 import { largeMail, mixedCorpus, type CorpusMail } from './mail-corpus';
 
@@ -15,23 +15,12 @@ async function bareParseRate(mails: CorpusMail[]): Promise<number> {
 }
 
 
-interface IngestRun {
-  perSecond: number;
-  seconds: number;
-  created: number;
-  quarantined: number;
-  peakRssMb: number;
-  cpuMsPerMail: Record<string, number>;
-}
-
 /** End to end, IMAPS fetch → parse → request committed → \Seen, on one database kind. */
-async function ingestRate(context: BenchContext, database: 'postgres' | 'embedded', user: { email: string; password: string }): Promise<IngestRun> {
-  const run = await fetchInOwnProcess(database, {
+async function ingestRate(context: BenchContext, database: 'postgres' | 'embedded', user: { email: string; password: string }): Promise<TimedFetch> {
+  return fetchInOwnProcess(database, {
     protocol: 'imaps', authType: 'password', host: '127.0.0.1', port: dovecotPort('imaps'), username: user.email, password: user.password,
     caCertificate: context.env.caCert, loopLimit: { count: 1000, minutes: 1 },
   });
-  const { summary } = run;
-  return { perSecond: summary.fetched / run.seconds, seconds: run.seconds, created: summary.created, quarantined: summary.quarantined, peakRssMb: run.peakRssMb, cpuMsPerMail: cpuMsPerMail(run) };
 }
 
 
@@ -56,7 +45,7 @@ export const ingestScenario: BenchScenario = {
         mails: MAILS,
         'PostgreSQL mails/s': round(postgres.perSecond),
         'PGlite mails/s': round(embedded.perSecond),
-        'PostgreSQL requests created': postgres.created,
+        'PostgreSQL requests created': postgres.summary.created,
         'PostgreSQL peak RSS MB': postgres.peakRssMb,
         'PostgreSQL run CPU ms/mail, service': postgres.cpuMsPerMail.service,
         'PostgreSQL run CPU ms/mail, postgres': postgres.cpuMsPerMail.postgres,
