@@ -33,23 +33,10 @@ export type ErrorCode =
   | 'AUTHORIZATION_REQUIRED';
 
 // --- OAuth2 applications ---------------------------------------------------------------------
-export type ProviderName = 'gmail' | 'outlook' | 'mailRu' | 'custom';
-export type BaseScope = 'imap' | 'graph' | 'ews';
-export type TokenEndpointAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'none';
-
-export interface ServerPreset {
-  protocol: string;
-  host?: string;
-  port?: number;
-  tls?: boolean;
-  connectUrl?: string;
-}
-
-export interface BaseScopePreset {
-  scopes: string[];
-  incoming: ServerPreset[];
-  outgoing: ServerPreset[];
-}
+// The settings and preset shapes are the service's own types (type-only imports: nothing of
+// the service is bundled), so the UI cannot drift from what the API sends.
+export type { BaseScope, BaseScopePreset, ProviderName, ServerPreset, TokenEndpointAuthMethod } from '../../../oauth/providers/provider-presets';
+import type { BaseScope, BaseScopePreset, ProviderName, TokenEndpointAuthMethod } from '../../../oauth/providers/provider-presets';
 
 export interface ProviderPreset {
   provider: ProviderName;
@@ -107,18 +94,10 @@ export interface OAuthAppInput {
 }
 
 // --- Mailboxes -------------------------------------------------------------------------------
-export type Side = 'incoming' | 'outgoing';
-export type SideState = 'disabled' | 'authorizationRequired' | 'connecting' | 'connected' | 'authenticationError' | 'connectError';
-export type IncomingProtocol = 'imap' | 'imaps' | 'pop' | 'pops' | 'ews' | 'graph';
-export type OutgoingProtocol = 'smtp' | 'smtps' | 'ews' | 'graph';
-export type AfterFetch = 'markSeen' | 'move' | 'delete' | 'keep' | 'markRead';
-export type ImportExisting = 'all' | 'none' | 'since';
-
-export interface LastError {
-  code: string;
-  message: string;
-  at: string;
-}
+export type { ImportExisting, IncomingSettings, LastError, OutgoingSettings, Side, SideState } from '../../../mailboxes/mailbox.types';
+export type { IncomingProtocol, AfterFetchAction as AfterFetch } from '../../../incoming/mail-source.port';
+export type { OutgoingProtocol } from '../../../outgoing/mail-transport.port';
+import type { IncomingSettings, LastError, OutgoingSettings, Side, SideState } from '../../../mailboxes/mailbox.types';
 
 export interface GrantSummary {
   user: string | null;
@@ -138,49 +117,6 @@ export interface Ledger {
   quarantined: number;
   ignored: number;
   unacknowledged: number;
-}
-
-export interface IncomingSettings {
-  protocol: IncomingProtocol;
-  authType: 'password' | 'oauth2';
-  host: string | null;
-  port: number | null;
-  connectUrl: string | null;
-  username: string | null;
-  oauth2App: string | null;
-  folder: string;
-  fetchIntervalMinutes: number;
-  idle: boolean;
-  afterFetch: AfterFetch;
-  moveTo: string | null;
-  debug: boolean;
-  createRequests: boolean;
-  importExisting: ImportExisting;
-  importSince: string | null;
-  fallbackCharset: string;
-  loopLimit: { count: number; minutes: number };
-  caCertificate: string | null;
-  enabled: boolean;
-}
-
-export interface OutgoingSettings {
-  protocol: OutgoingProtocol;
-  authType: 'none' | 'password' | 'oauth2';
-  host: string | null;
-  alternateHost: string | null;
-  port: number | null;
-  tls: boolean;
-  connectUrl: string | null;
-  username: string | null;
-  oauth2App: string | null;
-  sameAsIncoming: boolean;
-  senderName: string | null;
-  senderAddress: string | null;
-  replyTo: string | null;
-  acknowledge: boolean;
-  caCertificate?: string | null;
-  debug?: boolean;
-  enabled?: boolean;
 }
 
 interface SideStatus {
