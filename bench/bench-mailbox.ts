@@ -55,9 +55,14 @@ export function cpuByThread(pid: number): Record<string, number> {
   for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const name = task === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      // BENCH_THREADS=each: every thread on its own (V8's helper threads are all called "node"), user and system time apart.
+      const name = task === String(pid) ? 'main' : process.env.BENCH_THREADS === 'each' ? `${comm}/${task}` : comm;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byName[name] = (byName[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+      if (process.env.BENCH_THREADS === 'each') {
+        byName[`${name} user`] = Number(fields[11]) / 100;
+        byName[`${name} sys`] = Number(fields[12]) / 100;
+      } else byName[name] = (byName[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
     } catch {
       // the thread ended while we looked
     }
@@ -91,6 +96,14 @@ export interface TimedFetch {
 }
 
 /**
+ * The DESKMAIL_* settings of the bench's own environment (DESKMAIL_PARSE_WORKERS=1 npm run
+ * bench, say), passed on to the measured service; the bench's own settings still win.
+ */
+function serviceSettingsFromEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('DESKMAIL_')));
+}
+
+/**
  * Our whole path in a service process of its own (so its peak RSS is ours alone): a fresh
  * database (PostgreSQL or embedded), one mailbox with `incoming`, one timed "Fetch now".
  */
@@ -100,6 +113,7 @@ export async function fetchInOwnProcess(database: 'postgres' | 'embedded', incom
   let service: ServiceProcess | null = null;
   try {
     service = spawnService({
+      ...serviceSettingsFromEnvironment(),
       PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: databaseUrl, DESKMAIL_API_TOKEN: TEST_API_TOKEN,
       DESKMAIL_SECRET: TEST_SECRET, DESKMAIL_WORKERS: 'false', LOG_LEVEL: process.env.BENCH_LOG_FILE ? 'debug' : 'warn',
       // BENCH_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the service under load.
@@ -117,6 +131,7 @@ export async function fetchInOwnProcess(database: 'postgres' | 'embedded', incom
       return json;
     };
     const mailbox = await call('/v1/mailboxes', { name: 'Bench', emailAddresses: ['support@bench.example'], incoming: { fetchIntervalMinutes: 1440, importExisting: 'all', ...incoming } });
+    if (process.env.BENCH_THREADS) console.log('service peak RSS MB before the fetch:', peakRssMb(service.child.pid!));
     const cpuBefore = cpuByProcess();
     const threadsBefore = cpuByThread(service.child.pid!);
     const started = performance.now();
