@@ -31,7 +31,11 @@ export class IncomingModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.extensions.addSideContributor(async (mailbox, side) => (side === 'incoming' ? { ledger: await this.ledger.figures(mailbox.id) } : {}));
+    this.extensions.addSideContributor(async (mailboxes, side) => {
+      if (side !== 'incoming') return mailboxes.map(() => ({}));
+      const figures = await this.ledger.figuresOf(mailboxes.map((mailbox) => mailbox.id));
+      return mailboxes.map((mailbox) => ({ ledger: figures.get(mailbox.id) }));
+    });
     this.extensions.addDeleteHook((mailboxId) => this.ledger.forgetMailbox(mailboxId));
   }
 }

@@ -4,10 +4,12 @@ import type { Side } from './mailbox.types';
 
 /**
  * What other modules add to a mailbox's API view without the mailboxes module depending
- * on them: the OAuth2 grant summary (oauth module), the ledger figures (incoming module).
- * Each module registers its contributor once at start.
+ * on them: the OAuth2 grant summary (oauth module), the ledger figures (incoming module),
+ * the outbox figures (outgoing module). Each module registers its contributor once at start.
+ * A contributor gets a whole page of mailboxes and answers one part per mailbox, in the
+ * same order, so a list costs each module one query, not one per mailbox.
  */
-export type SideContributor = (mailbox: Mailbox, side: Side) => Promise<Record<string, unknown>>;
+export type SideContributor = (mailboxes: readonly Mailbox[], side: Side) => Promise<Array<Record<string, unknown>>>;
 
 /** Called before a mailbox is deleted, so modules can drop what hangs off it (grants, cursors). */
 export type DeleteHook = (mailboxId: string) => Promise<void>;
@@ -33,9 +35,11 @@ export class MailboxExtensions {
     this.listeners.push(listener);
   }
 
-  async contribute(mailbox: Mailbox, side: Side): Promise<Record<string, unknown>> {
-    const parts = await Promise.all(this.contributors.map((c) => c(mailbox, side)));
-    return Object.assign({}, ...parts);
+  /** What every module adds to `side` of each mailbox, in the order of `mailboxes`. */
+  async contribute(mailboxes: readonly Mailbox[], side: Side): Promise<Array<Record<string, unknown>>> {
+    if (mailboxes.length === 0) return [];
+    const parts = await Promise.all(this.contributors.map((contributor) => contributor(mailboxes, side)));
+    return mailboxes.map((_, index) => Object.assign({}, ...parts.map((part) => part[index])));
   }
 
   async beforeDelete(mailboxId: string): Promise<void> {

@@ -39,7 +39,7 @@ export class MailboxesController {
   @ApiOkResponse({ description: '{ mailboxes, total, page, pageSize }' })
   async list(@Query() query: PagingQuery): Promise<Record<string, unknown>> {
     const page = await this.mailboxes.list(query.page, query.pageSize);
-    return { mailboxes: await Promise.all(page.items.map((m) => this.view.render(m))), total: page.total, page: page.page, pageSize: page.pageSize };
+    return { mailboxes: await this.view.renderAll(page.items), total: page.total, page: page.page, pageSize: page.pageSize };
   }
 
   @Get(':id')

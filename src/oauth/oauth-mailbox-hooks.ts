@@ -26,9 +26,9 @@ export class OAuthMailboxHooks implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.extensions.addSideContributor(async (mailbox, side) => {
-      const settings = side === 'incoming' ? mailbox.incoming : mailbox.outgoing;
-      return settings?.authType === 'oauth2' ? { oauth2: await this.tokens.summary(mailbox, side) } : {};
+    this.extensions.addSideContributor(async (mailboxes, side) => {
+      const summaries = await this.tokens.summaries(mailboxes, side);
+      return mailboxes.map((mailbox, index) => ((side === 'incoming' ? mailbox.incoming : mailbox.outgoing)?.authType === 'oauth2' ? { oauth2: summaries[index] } : {}));
     });
     this.extensions.onChange((mailboxId, change) => {
       if (change !== 'settings') return;

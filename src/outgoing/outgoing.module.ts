@@ -42,7 +42,11 @@ export class OutgoingModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.extensions.addSideContributor(async (mailbox, side) => (side === 'outgoing' && mailbox.outgoing ? { outbox: await this.outbox.figures(mailbox.id) } : {}));
+    this.extensions.addSideContributor(async (mailboxes, side) => {
+      if (side !== 'outgoing') return mailboxes.map(() => ({}));
+      const figures = await this.outbox.figuresOf(mailboxes.map((mailbox) => mailbox.id));
+      return mailboxes.map((mailbox) => (mailbox.outgoing ? { outbox: figures.get(mailbox.id) } : {}));
+    });
     this.extensions.addDeleteHook((mailboxId) => this.outbox.forgetMailbox(mailboxId));
     // A new consent, registered tokens or "reconnect": what waited for the admin may go now.
     this.extensions.onChange((mailboxId, change) => {

@@ -15,6 +15,19 @@ export interface LedgerFigures {
   unacknowledged: number;
 }
 
+/** Which figure counts the rows of each outcome (every row also counts as `seen`). */
+const FIGURE_OF_OUTCOME: Partial<Record<LedgerOutcome, keyof LedgerFigures>> = {
+  request: 'requests',
+  appended: 'appended',
+  duplicate: 'duplicates',
+  quarantined: 'quarantined',
+  ignored: 'ignored',
+};
+
+function noFigures(): LedgerFigures {
+  return { seen: 0, requests: 0, appended: 0, duplicates: 0, quarantined: 0, ignored: 0, unacknowledged: 0 };
+}
+
 export interface NewLedgerRow {
   ref: MailRef;
   messageId: string | null;
@@ -73,24 +86,29 @@ export class LedgerService {
     );
   }
 
-  async figures(mailboxId: string): Promise<LedgerFigures> {
-    const rows: Array<{ outcome: LedgerOutcome; count: string | number; unacknowledged: string | number }> = await this.db.run((em) =>
-      em.query(
-        `SELECT outcome, count(*) AS count, count(*) FILTER (WHERE acknowledged_at IS NULL AND action IS NOT NULL) AS unacknowledged
-           FROM ledger_entry WHERE mailbox_id = $1 GROUP BY outcome`,
-        [mailboxId],
-      ),
-    );
-    const by = (outcome: LedgerOutcome) => Number(rows.find((r) => r.outcome === outcome)?.count ?? 0);
-    return {
-      seen: rows.reduce((sum, r) => sum + Number(r.count), 0),
-      requests: by('request'),
-      appended: by('appended'),
-      duplicates: by('duplicate'),
-      quarantined: by('quarantined'),
-      ignored: by('ignored'),
-      unacknowledged: rows.reduce((sum, r) => sum + Number(r.unacknowledged), 0),
-    };
+  /** The ledger figures of each mailbox (one query for them all); a mailbox without rows gets zeros. */
+  async figuresOf(mailboxIds: readonly string[]): Promise<Map<string, LedgerFigures>> {
+    const rows: Array<{ mailbox_id: string; outcome: LedgerOutcome; count: string | number; unacknowledged: string | number }> =
+      mailboxIds.length === 0
+        ? []
+        : await this.db.run((em) =>
+            em.query(
+              `SELECT mailbox_id, outcome, count(*) AS count, count(*) FILTER (WHERE acknowledged_at IS NULL AND action IS NOT NULL) AS unacknowledged
+                 FROM ledger_entry WHERE mailbox_id = ANY($1) GROUP BY mailbox_id, outcome`,
+              [mailboxIds],
+            ),
+          );
+    const figures = new Map(mailboxIds.map((id) => [id, noFigures()]));
+    for (const row of rows) {
+      const of = figures.get(String(row.mailbox_id));
+      if (!of) continue;
+      const count = Number(row.count);
+      of.seen += count;
+      of.unacknowledged += Number(row.unacknowledged);
+      const field = FIGURE_OF_OUTCOME[row.outcome];
+      if (field) of[field] += count;
+    }
+    return figures;
   }
 
   async page(mailboxId: string, outcome: LedgerOutcome | undefined, page: number, pageSize: number): Promise<[LedgerEntry[], number]> {

@@ -5,6 +5,7 @@ import { hydrate } from '../../core/database/hydrate';
 import { NotFoundError } from '../../core/errors';
 import { Mailbox } from '../../mailboxes/mailbox.entity';
 import type { Side } from '../../mailboxes/mailbox.types';
+import { In } from 'typeorm';
 import { isUuid } from '../oauth-ids';
 import { NotAuthorizedError } from '../tokens/token-errors';
 import type { TokenSet } from '../tokens/token-response';
@@ -85,6 +86,13 @@ export class GrantStore {
   async forSide(mailboxId: string, side: Side): Promise<OAuthGrant | null> {
     if (!isUuid(mailboxId)) return null;
     return this.db.run((em) => em.findOne(OAuthGrant, { where: { mailboxId, side }, relations: { app: true } }));
+  }
+
+  /** Every grant of these mailboxes, with its app, in one query. */
+  async forMailboxes(mailboxIds: readonly string[]): Promise<OAuthGrant[]> {
+    const ids = mailboxIds.filter(isUuid);
+    if (ids.length === 0) return [];
+    return this.db.run((em) => em.find(OAuthGrant, { where: { mailboxId: In(ids) }, relations: { app: true } }));
   }
 
   /**

@@ -83,11 +83,20 @@ export class OAuthTokenService {
   /** The side's grant summary; null when the side does not use OAuth2 or has no grant yet. */
   async summary(mailboxOrId: string | Mailbox, side: Side): Promise<GrantSummary | null> {
     const mailbox = typeof mailboxOrId === 'string' ? await this.store.mailbox(mailboxOrId) : mailboxOrId;
-    const settings = side === 'incoming' ? mailbox.incoming : mailbox.outgoing;
-    if (settings?.authType !== 'oauth2') return null;
-    const grantSide = side === 'outgoing' && mailbox.outgoing?.sameAsIncoming ? 'incoming' : side;
-    const grant = await this.store.forSide(mailbox.id, grantSide);
-    return grant ? this.summarize(grant, grant.app ? appFactsOf(grant.app) : null) : null;
+    return (await this.summaries([mailbox], side))[0];
+  }
+
+  /** `summary` for each mailbox of a page, in its order, from one query. */
+  async summaries(mailboxes: readonly Mailbox[], side: Side): Promise<Array<GrantSummary | null>> {
+    const usingOAuth = mailboxes.filter((mailbox) => (side === 'incoming' ? mailbox.incoming : mailbox.outgoing)?.authType === 'oauth2');
+    const grants = await this.store.forMailboxes(usingOAuth.map((mailbox) => mailbox.id));
+    return mailboxes.map((mailbox) => {
+      if (!usingOAuth.includes(mailbox)) return null;
+      // An outgoing side "same as incoming" uses the incoming side's grant.
+      const grantSide = side === 'outgoing' && mailbox.outgoing?.sameAsIncoming ? 'incoming' : side;
+      const grant = grants.find((candidate) => candidate.mailboxId === mailbox.id && candidate.side === grantSide);
+      return grant ? this.summarize(grant, grant.app ? appFactsOf(grant.app) : null) : null;
+    });
   }
 
   summarize(grant: OAuthGrant, app: AppFacts | null, now = new Date()): GrantSummary {

@@ -8,6 +8,12 @@ import { OutboxClaimer } from './outbox-claimer';
 import { OutboxMessage, type OutboxStatus } from './outbox-message.entity';
 import { buildOutgoingMime } from './outgoing-mime.builder';
 
+/** What the mailbox view shows of a mailbox's outbox. */
+export interface OutboxFigures {
+  queued: number;
+  failed: number;
+}
+
 export interface OutboxFilter {
   status?: OutboxStatus;
   mailbox?: string;
@@ -74,12 +80,20 @@ export class OutboxService implements Outbox {
   }
 
   /** Mails of one mailbox not yet sent, and those that failed: shown under the mailbox's `outgoing`. */
-  async figures(mailboxId: string): Promise<{ queued: number; failed: number }> {
-    const rows: Array<{ status: string; n: number }> = await this.db.run((em) =>
-      em.query(`SELECT status, count(*)::int AS n FROM outbox_message WHERE mailbox_id = $1 AND status <> 'sent' GROUP BY status`, [mailboxId]),
+  /** Mail waiting (queued or being sent) and failed, per mailbox, in one query. */
+  async figuresOf(mailboxIds: readonly string[]): Promise<Map<string, OutboxFigures>> {
+    const figures = new Map(mailboxIds.map((id): [string, OutboxFigures] => [id, { queued: 0, failed: 0 }]));
+    if (mailboxIds.length === 0) return figures;
+    const rows: Array<{ mailbox_id: string; status: string; n: number }> = await this.db.run((em) =>
+      em.query(`SELECT mailbox_id, status, count(*)::int AS n FROM outbox_message WHERE mailbox_id = ANY($1) AND status <> 'sent' GROUP BY mailbox_id, status`, [mailboxIds]),
     );
-    const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
-    return { queued: count('queued') + count('sending'), failed: count('failed') };
+    for (const row of rows) {
+      const of = figures.get(String(row.mailbox_id));
+      if (!of) continue;
+      if (row.status === 'failed') of.failed += Number(row.n);
+      else if (row.status === 'queued' || row.status === 'sending') of.queued += Number(row.n);
+    }
+    return figures;
   }
 
   /**
