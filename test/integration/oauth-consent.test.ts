@@ -130,6 +130,20 @@ describe('OAuth2 consent against the test authorization server', () => {
       await assertNothingStored();
     });
 
+    it('an answer naming another authorization server (RFC 9207 mix-up)', async () => {
+      const { redirect } = await consentRedirect(sut.api, mailboxId, email);
+      const url = new URL(redirect);
+      // oidc-provider names itself; the check is what a real answer goes through.
+      assert.equal(url.searchParams.get('iss'), testEnv().auth.issuer);
+      url.searchParams.set('iss', 'https://attacker.example');
+      const response = await fetch(url);
+      assert.equal(response.status, 400);
+      assert.match(await response.text(), /came from &#34;https:\/\/attacker\.example&#34;, not from the authorization server .*mix-up/);
+      await assertNothingStored();
+      const log = await sut.api.get(`/v1/mailboxes/${mailboxId}/logs`);
+      assert.ok(log.body.entries.some((entry: { message: string }) => /mix-up/.test(entry.message)), 'the admin sees why in the mailbox log');
+    });
+
     it('an unknown or missing state', async () => {
       for (const query of ['?code=abc&state=never-issued', '?code=abc']) {
         const response = await fetch(`${sut.url}/oauth/callback${query}`);

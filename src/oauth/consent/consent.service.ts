@@ -20,6 +20,7 @@ import { safeExcerpt } from '../tokens/redact';
 import { TokenEndpointClient } from '../tokens/token-endpoint.client';
 import { buildAuthorizeUrl, offlineAccessParams } from './authorize-url';
 import type { CallbackOutcome } from './callback-page';
+import { issuerProblem } from './issuer-check';
 import { OAuthConsent } from './oauth-consent.entity';
 import { codeChallengeS256, hashState, randomUrlSafe } from './pkce';
 
@@ -28,6 +29,8 @@ export interface CallbackQuery {
   code?: string;
   error?: string;
   error_description?: string;
+  /** RFC 9207: the authorization server that answered. */
+  iss?: string;
 }
 
 /**
@@ -97,6 +100,9 @@ export class ConsentService {
     if (consent.expiresAt.getTime() < Date.now()) {
       return this.failed(mailboxId, side, `The authorization took longer than ${Math.round(this.tuning.consentTtlMs / 60_000)} minutes and expired.`);
     }
+    const usable = await this.apps.usable(consent.appId);
+    const wrongIssuer = usable ? issuerProblem(query.iss, usable.effective) : null;
+    if (wrongIssuer) return this.failed(mailboxId, side, wrongIssuer);
     if (query.error) {
       const description = query.error_description ? ` (${safeExcerpt(query.error_description, 200)})` : '';
       const meaning = query.error === 'access_denied' ? 'The consent was declined' : 'The authorization server refused the request';
@@ -104,7 +110,6 @@ export class ConsentService {
     }
     if (!query.code) return this.failed(mailboxId, side, 'The authorization server sent no authorization code.');
 
-    const usable = await this.apps.usable(consent.appId);
     const mailbox = await this.store.mailbox(mailboxId).catch(() => null);
     if (!usable || !mailbox) return this.failed(mailbox ? mailboxId : null, side, 'The mailbox or its OAuth2 app was deleted during the authorization.');
     let target;

@@ -7,7 +7,7 @@ import { LOGGER } from '../../core/logging/logger';
 import { renderCallbackPage } from './callback-page';
 import { ConsentService, type CallbackQuery } from './consent.service';
 
-const PARAMETERS = ['state', 'code', 'error', 'error_description'] as const;
+const PARAMETERS = ['state', 'code', 'error', 'error_description', 'iss'] as const;
 
 @ApiTags('oauth2')
 @Controller('oauth')
@@ -20,7 +20,8 @@ export class OAuthCallbackController {
   /**
    * No API token: the provider redirects the admin's browser here. The query is read raw, not
    * through a whitelisting DTO: providers add parameters of their own (Google: scope, authuser,
-   * prompt; Microsoft: session_state; RFC 9207: iss), which must not turn a success into a 400.
+   * prompt; Microsoft: session_state), which must not turn a success into a 400. RFC 9207's
+   * `iss` is read: it must name the server the consent was started with.
    */
   @Public()
   @Get('callback')
@@ -30,6 +31,7 @@ export class OAuthCallbackController {
   @ApiQuery({ name: 'code', required: false })
   @ApiQuery({ name: 'error', required: false })
   @ApiQuery({ name: 'error_description', required: false })
+  @ApiQuery({ name: 'iss', required: false, description: 'RFC 9207: the authorization server that answered; must be the app’s own' })
   @ApiResponse({ status: 200, description: 'Connected (HTML)' })
   @ApiResponse({ status: 400, description: 'Unknown, used or expired state, an error from the provider, or a failed token request (HTML); nothing stored' })
   async callback(@Req() request: Request, @Res() response: Response): Promise<void> {
