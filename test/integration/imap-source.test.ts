@@ -207,6 +207,23 @@ describe('ImapSource.sampleOldest', () => {
     assert.equal(listed.messages.length, 3);
   });
 
+  it('downloads a large oldest mail in pieces into shared memory, byte for byte, marking nothing', async () => {
+    const { user, credentials } = await dovecotPasswordUser('imap-source');
+    const big = testMail('a 2 MB oldest mail');
+    const bigRaw = big.raw + Array.from({ length: 30_000 }, (_, i) => (i % 5 === 0 ? '.' : '') + `line ${i} `.padEnd(76, 'y')).join('\r\n') + '\r\n';
+    await deliver(user, bigRaw);
+    await deliverMails(user, 1);
+    const before = await listMessages(user);
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials, { deadlines: { ...DEFAULT_DEADLINES, downloadMsPerMiB: 5000 } }));
+
+    const sample = await source.sampleOldest();
+    assert.ok(sample);
+    assert.ok(sample.ref.size > 2 * 1024 * 1024);
+    assert.equal(sample.raw.toString(), bigRaw);
+    assert.ok(sample.raw.buffer instanceof SharedArrayBuffer, 'the streamed download, not one FETCH literal');
+    assert.deepEqual(await listMessages(user), before);
+  });
+
   it('answers null for an empty folder', async () => {
     const { credentials } = await dovecotPasswordUser('imap-source');
     const source = await connectedSource(dovecotSourceOptions('imaps', credentials));

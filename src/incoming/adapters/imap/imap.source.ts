@@ -205,9 +205,26 @@ export class ImapSource implements MailSource {
     if (box.exists === 0) return null;
     // Sequence number 1 is the oldest message (RFC 3501 §2.3.1.2); EXAMINE plus BODY.PEEK
     // (§6.3.2, §6.4.5) leave flags, \Recent and the message count as they were.
-    const row = await this.command('FETCH', () => client.fetchOne('1', { uid: true, size: true, internalDate: true, source: true }));
-    if (!row || !row.source) return null;
-    return { ref: this.toRef(box.uidValidity.toString(), row), raw: row.source };
+    const row = await this.command('FETCH', () => client.fetchOne('1', { uid: true, size: true, internalDate: true }));
+    if (!row) return null;
+    const ref = this.toRef(box.uidValidity.toString(), row);
+    // The same download as a fetch: a large oldest mail arrives in pieces into one buffer.
+    const raw = ref.size > STREAMED_MAIL_BYTES ? await this.download(row.uid, ref) : await this.sampleSource(row.uid, ref);
+    return raw ? { ref, raw } : null;
+  }
+
+  private async sampleSource(uid: number, ref: MailRef): Promise<Buffer | null> {
+    const client = this.requireClient();
+    const { commandMs, downloadMsPerMiB } = this.options.deadlines;
+    const row = await withDeadline(
+      client.fetchOne(String(uid), { source: true }, { uid: true }),
+      downloadDeadlineMs(ref.size, commandMs, downloadMsPerMiB),
+      `no answer from ${this.where} to UID FETCH`,
+      () => client.close(),
+    ).catch((err: unknown) => {
+      throw mapImapError(err, this.ctx, { command: 'UID FETCH' });
+    });
+    return row ? (row.source ?? null) : null;
   }
 
   /**
