@@ -63,6 +63,19 @@ describe('Database on the embedded PGlite', () => {
     assert.deepEqual([...rows[1].content], [250, 251, 252, 253, 254, 255, 0xfe, 0xfe, 0xfe, 0xfe]);
   });
 
+  it('stores long text and varchar parameters (sent to PGlite as UTF-8 bytes) character for character', async () => {
+    const long = 'Grüße, 日本語, emoji 📨, a lone surrogate \ud800 and NUL-free ASCII. '.repeat(200);
+    await db.run((em) => em.query('CREATE TABLE IF NOT EXISTS text_probe (body text, name varchar(20000))'));
+    await db.run((em) => em.query('INSERT INTO text_probe VALUES ($1, $2::varchar), ($3, $4)', [long, long, 'short', 'ß']));
+    const rows: { body: string; name: string; bytes: number }[] = await db.run((em) => em.query('SELECT body, name, octet_length(body) AS bytes FROM text_probe ORDER BY length(body) DESC'));
+    // What JavaScript's UTF-8 encoder makes of the lone surrogate (U+FFFD) is what comes back.
+    const stored = Buffer.from(long, 'utf8').toString('utf8');
+    assert.equal(rows[0].body, stored);
+    assert.equal(rows[0].name, stored);
+    assert.equal(Number(rows[0].bytes), Buffer.byteLength(long, 'utf8'));
+    assert.deepEqual([rows[1].body, rows[1].name], ['short', 'ß']);
+  });
+
   it('stores message bodies uncompressed: PGlite has no lz4, and pglz would cost the main thread ~1.3 ms per 100 KB', async () => {
     assert.deepEqual(await bodyStorage(db), ['html:-:e', 'text:-:e']);
   });
