@@ -74,6 +74,9 @@ describe('Database on the embedded PGlite', () => {
     assert.equal(rows[0].name, stored);
     assert.equal(Number(rows[0].bytes), Buffer.byteLength(long, 'utf8'));
     assert.deepEqual([rows[1].body, rows[1].name], ['short', 'ß']);
+    const at = new Date('2026-11-23T10:00:00.000Z');
+    const [asText] = await db.run((em) => em.query('SELECT $1::text AS value', [at]));
+    assert.equal(asText.value, '2026-11-23T10:00:00.000Z', 'a Date reaches a text parameter as ISO 8601, as with PGlite’s own serializer');
   });
 
   it('stores message bodies uncompressed: PGlite has no lz4, and pglz would cost the main thread ~1.3 ms per 100 KB', async () => {

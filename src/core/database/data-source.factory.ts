@@ -48,7 +48,8 @@ export function byteaParameter(value: unknown): Uint8Array {
 }
 
 export function textParameter(value: unknown): string | Buffer {
-  const text = typeof value === 'string' ? value : String(value);
+  // As PGlite's own text serializer: a Date as ISO 8601, anything else as its string.
+  const text = typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : String(value);
   return text.length > LONG_TEXT_CHARS ? Buffer.from(text, 'utf8') : text;
 }
 
