@@ -9,26 +9,36 @@ import { SourceOptionsFactory } from './source-options.factory';
 
 export const SAMPLE_TEXT_CHARS = 2_000;
 
-/** What fetching a mail WOULD do, computed by the requests pipeline with side effects off. */
+/** The sample as the admin sees it (api.md). */
+export interface SampleMessage {
+  subject: string | null;
+  from: string | null;
+  to: string | null;
+  date: string | null;
+  /** Without angle brackets, as everywhere else in the API. */
+  messageId: string | null;
+  size: number;
+  text: string;
+  attachments: Array<{ filename: string | null; contentType: string; size: number }>;
+}
+
+/**
+ * What fetching a mail WOULD do, computed by the requests pipeline with side effects off,
+ * and the mail as that pipeline read it (null when it could not: too large, unparseable).
+ */
 export interface SampleDecider {
-  decide(mailbox: Mailbox, raw: Buffer): Promise<Record<string, unknown>>;
+  decide(mailbox: Mailbox, raw: Buffer): Promise<{ decision: Record<string, unknown>; message: SampleMessage | null }>;
 }
 export const SAMPLE_DECIDER = Symbol('SAMPLE_DECIDER');
 
 export interface SampleMail {
   found: boolean;
-  message?: {
-    subject: string | null;
-    from: string | null;
-    to: string | null;
-    date: string | null;
-    messageId: string | null;
-    size: number;
-    text: string;
-    attachments: Array<{ filename: string | null; contentType: string; size: number }>;
-  };
+  message?: SampleMessage;
   decision?: Record<string, unknown>;
 }
+
+/** The header section of a mail the pipeline could not read is still shown, up to this size. */
+const HEADER_PREVIEW_BYTES = 256 * 1024;
 
 /**
  * "Fetch a sample mail": the OLDEST message of the folder, read without changing anything
@@ -54,9 +64,12 @@ export class SampleMailService {
         const oldest = await source.sampleOldest();
         await this.states.set(mailbox.id, 'incoming', mailbox.incoming.enabled ? 'connected' : 'disabled');
         if (!oldest) return { found: false };
-        const result: SampleMail = { found: true, message: await preview(oldest.raw) };
-        if (this.decider) result.decision = await this.decider.decide(mailbox, oldest.raw);
-        return result;
+        if (!this.decider) return { found: true, message: await preview(oldest.raw) };
+        // The pipeline's own parse (on a parse worker) is the preview: one parse, off this
+        // thread. A mail it could not read (too large, broken) shows its headers only: parsing
+        // it here would block the service for as long as the mail is large.
+        const { decision, message } = await this.decider.decide(mailbox, oldest.raw);
+        return { found: true, message: message ?? (await headerPreview(oldest.raw)), decision };
       } finally {
         await source.close().catch(() => undefined);
       }
@@ -69,7 +82,14 @@ export class SampleMailService {
   }
 }
 
-async function preview(raw: Buffer): Promise<NonNullable<SampleMail['message']>> {
+/** Subject, addresses, date and Message-ID from the header section alone; no text, no attachments. */
+async function headerPreview(raw: Buffer): Promise<SampleMessage> {
+  const blankLine = /\r?\n\r?\n/.exec(raw.subarray(0, HEADER_PREVIEW_BYTES).toString('latin1'));
+  const headers = raw.subarray(0, blankLine ? blankLine.index : Math.min(raw.length, HEADER_PREVIEW_BYTES));
+  return { ...(await preview(Buffer.concat([headers, Buffer.from('\r\n\r\n')]))), size: raw.length, text: '', attachments: [] };
+}
+
+async function preview(raw: Buffer): Promise<SampleMessage> {
   const parsed = await simpleParser(raw, { skipHtmlToText: false, skipTextToHtml: true, skipImageLinks: true });
   const text = (parsed.text ?? '').trim();
   return {
@@ -77,14 +97,17 @@ async function preview(raw: Buffer): Promise<NonNullable<SampleMail['message']>>
     from: addressText(parsed.from),
     to: addressText(parsed.to),
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null,
-    messageId: parsed.messageId ?? null,
+    messageId: parsed.messageId?.replace(/^<|>$/g, '') || null,
     size: raw.length,
     text: text.length > SAMPLE_TEXT_CHARS ? text.slice(0, SAMPLE_TEXT_CHARS) : text,
     attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? null, contentType: a.contentType, size: a.size })),
   };
 }
 
+/** `Name <address>` or the bare address, as the pipeline's preview writes them. */
 function addressText(address: AddressObject | AddressObject[] | undefined): string | null {
   if (!address) return null;
-  return (Array.isArray(address) ? address : [address]).map((a) => a.text).join(', ') || null;
+  // A group ("Team: a@x, b@y;") lists its members.
+  const mailboxes = (Array.isArray(address) ? address : [address]).flatMap((object) => object.value).flatMap((entry) => entry.group ?? [entry]);
+  return mailboxes.map((mailbox) => (mailbox.name ? `${mailbox.name} <${mailbox.address ?? ''}>` : (mailbox.address ?? ''))).filter(Boolean).join(', ') || null;
 }

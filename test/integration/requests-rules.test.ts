@@ -129,10 +129,17 @@ describe('the rules of mail into requests', () => {
   it('answers "Fetch a sample mail" with what the pipeline would do, without doing it', async () => {
     const mailbox = await helpdeskMailbox(sut.api, { prefix: 'sample' });
     const requester = `${unique('erin')}@example.org`;
-    await deliver(mailbox.user, mail({ from: `=?UTF-8?Q?Erin_M=C3=BCller?= <${requester}>`, subject: 'Sample question' }));
+    const question = mail({ from: `=?UTF-8?Q?Erin_M=C3=BCller?= <${requester}>`, subject: 'Sample question', body: 'Where is my order?' });
+    await deliver(mailbox.user, question);
     const before = await listMessages(mailbox.user);
     const sample = await sut.api.post(`/v1/mailboxes/${mailbox.id}/sample-mail`);
     assert.equal(sample.status, 200, JSON.stringify(sample.body));
+    // The message as the pipeline read it: decoded names, Message-ID as the rest of the API gives it.
+    const { message } = sample.body;
+    assert.deepEqual(
+      [message.subject, message.from, message.to, message.messageId, message.text, message.size],
+      ['Sample question', `Erin Müller <${requester}>`, 'support@helpdesk.example.com', messageIdOf(question), 'Where is my order?', question.length],
+    );
     const { decision } = sample.body;
     assert.equal(decision.outcome, 'new request');
     assert.equal(decision.request, null);
@@ -158,6 +165,26 @@ describe('the rules of mail into requests', () => {
     assert.deepEqual([verdict.outcome, verdict.request, verdict.rule, verdict.autoReply, verdict.acknowledge], ['append', request.number, 'subject-token', true, false]);
     assert.match(verdict.reason, /Auto-Submitted: auto-replied/);
     assert.equal((await requestDetail(sut.api, request.id)).messages.filter((m: any) => m.direction === 'in').length, 1, 'nothing appended');
+  });
+
+  it('shows the headers of a sample too large to import, and says it would be quarantined', async () => {
+    const small = await startTestService({ env: { DESKMAIL_MAX_MAIL_MB: '1' } });
+    try {
+      const mailbox = await helpdeskMailbox(small.api, { prefix: 'sample-large' });
+      const sender = `${unique('big')}@example.org`;
+      const big = mail({ from: `Big <${sender}>`, subject: 'A scan of everything', body: 'x'.repeat(76).concat('\n').repeat(20_000) });
+      assert.ok(big.length > 1024 * 1024);
+      await deliver(mailbox.user, big);
+      const sample = await small.api.post(`/v1/mailboxes/${mailbox.id}/sample-mail`);
+      assert.equal(sample.status, 200, JSON.stringify(sample.body).slice(0, 500));
+      const { message, decision } = sample.body;
+      assert.deepEqual([message.subject, message.messageId, message.size, message.text, message.attachments], ['A scan of everything', messageIdOf(big), big.length, '', []]);
+      assert.equal(message.from, `Big <${sender}>`, 'written like a preview the pipeline could read');
+      assert.equal(decision.outcome, 'quarantine');
+      assert.match(decision.reason, /too large|at most 1 MB/i);
+    } finally {
+      await small.close();
+    }
   });
 
   it('stores one message when two service instances on one PostgreSQL database store the same mails at once', async () => {

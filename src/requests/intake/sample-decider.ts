@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { Database } from '../../core/database/database';
-import type { SampleDecider } from '../../incoming/sample-mail.service';
+import { SAMPLE_TEXT_CHARS, type SampleDecider, type SampleMessage } from '../../incoming/sample-mail.service';
 import type { Mailbox } from '../../mailboxes/mailbox.entity';
+import type { MailAddress, ParsedMail } from '../parsing/parsed-mail';
 import type { Decision } from '../pipeline/inbound-mail';
 import { newRequestMail } from '../pipeline/request-mail';
 import { RequestPipeline } from '../pipeline/request-pipeline';
@@ -21,13 +22,31 @@ export class PipelineSampleDecider implements SampleDecider {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async decide(mailbox: Mailbox, raw: Buffer): Promise<Decision & Record<string, unknown>> {
+  async decide(mailbox: Mailbox, raw: Buffer): Promise<{ decision: Decision & Record<string, unknown>; message: SampleMessage | null }> {
     const mail = newRequestMail(raw, mailbox, { firstImport: false, maxMailBytes: this.config.maxMailBytes, receivedAt: null });
     const now = new Date();
     await this.pipeline.prepare(mail, { sideEffects: false, now });
     await this.db.run((em) => this.pipeline.store([mail], { sideEffects: false, now, em }));
     const decision = mail.decision;
     if (!decision) throw new Error('the pipeline made no decision');
-    return { ...decision };
+    return { decision: { ...decision }, message: mail.parsed ? sampleMessageOf(mail.parsed) : null };
   }
+}
+
+function sampleMessageOf(parsed: ParsedMail): SampleMessage {
+  const text = parsed.text.trim();
+  return {
+    subject: parsed.subject || null,
+    from: parsed.from ? addressText(parsed.from) : null,
+    to: parsed.to.map(addressText).join(', ') || null,
+    date: parsed.date?.toISOString() ?? null,
+    messageId: parsed.messageId,
+    size: parsed.size,
+    text: text.length > SAMPLE_TEXT_CHARS ? text.slice(0, SAMPLE_TEXT_CHARS) : text,
+    attachments: parsed.attachments.map((attachment) => ({ filename: attachment.filename, contentType: attachment.contentType, size: attachment.size })),
+  };
+}
+
+function addressText(address: MailAddress): string {
+  return address.name ? `${address.name} <${address.email}>` : address.email;
 }
