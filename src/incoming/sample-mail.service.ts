@@ -3,24 +3,12 @@ import { simpleParser, type AddressObject } from 'mailparser';
 import { MailboxStateService } from '../mailboxes/mailbox-state.service';
 import { MailboxesService } from '../mailboxes/mailboxes.service';
 import type { Mailbox } from '../mailboxes/mailbox.entity';
+import type { SampleMessage } from './sample-mail.types';
 import { describeError, stateForError } from './side-state.mapping';
 import { SourceConnector } from './source-connector';
 import { SourceOptionsFactory } from './source-options.factory';
 
 export const SAMPLE_TEXT_CHARS = 2_000;
-
-/** The sample as the admin sees it (api.md). */
-export interface SampleMessage {
-  subject: string | null;
-  from: string | null;
-  to: string | null;
-  date: string | null;
-  /** Without angle brackets, as everywhere else in the API. */
-  messageId: string | null;
-  size: number;
-  text: string;
-  attachments: Array<{ filename: string | null; contentType: string; size: number }>;
-}
 
 /**
  * What fetching a mail WOULD do, computed by the requests pipeline with side effects off,

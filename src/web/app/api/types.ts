@@ -161,16 +161,8 @@ export interface LogEntry {
   message: string;
 }
 
-export interface SampleMailMessage {
-  subject: string | null;
-  from: string | null;
-  to: string | null;
-  date: string | null;
-  messageId: string | null;
-  size: number;
-  text: string;
-  attachments: Array<{ filename: string | null; contentType: string; size: number }>;
-}
+export type { SampleMessage as SampleMailMessage } from '../../../incoming/sample-mail.types';
+import type { SampleMessage as SampleMailMessage } from '../../../incoming/sample-mail.types';
 export interface SampleDecision {
   outcome: 'new request' | 'append' | 'ignored' | 'quarantine';
   request: number | null;
