@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { MailboxStateService } from '../mailboxes/mailbox-state.service';
 import { MailboxesService } from '../mailboxes/mailboxes.service';
@@ -7,8 +7,6 @@ import type { SampleMessage } from './sample-mail.types';
 import { describeError, stateForError } from './side-state.mapping';
 import { SourceConnector } from './source-connector';
 import { SourceOptionsFactory } from './source-options.factory';
-
-export const SAMPLE_TEXT_CHARS = 2_000;
 
 /**
  * What fetching a mail WOULD do, computed by the requests pipeline with side effects off,
@@ -40,7 +38,7 @@ export class SampleMailService {
     private readonly states: MailboxStateService,
     private readonly sourceOptions: SourceOptionsFactory,
     private readonly connector: SourceConnector,
-    @Optional() @Inject(SAMPLE_DECIDER) private readonly decider?: SampleDecider,
+    @Inject(SAMPLE_DECIDER) private readonly decider: SampleDecider,
   ) {}
 
   async sample(mailboxId: string): Promise<SampleMail> {
@@ -52,7 +50,6 @@ export class SampleMailService {
         const oldest = await source.sampleOldest();
         await this.states.set(mailbox.id, 'incoming', mailbox.incoming.enabled ? 'connected' : 'disabled');
         if (!oldest) return { found: false };
-        if (!this.decider) return { found: true, message: await preview(oldest.raw) };
         // The pipeline's own parse (on a parse worker) is the preview: one parse, off this
         // thread. A mail it could not read (too large, broken) shows its headers only: parsing
         // it here would block the service for as long as the mail is large.
@@ -74,12 +71,7 @@ export class SampleMailService {
 async function headerPreview(raw: Buffer): Promise<SampleMessage> {
   const blankLine = /\r?\n\r?\n/.exec(raw.subarray(0, HEADER_PREVIEW_BYTES).toString('latin1'));
   const headers = raw.subarray(0, blankLine ? blankLine.index : Math.min(raw.length, HEADER_PREVIEW_BYTES));
-  return { ...(await preview(Buffer.concat([headers, Buffer.from('\r\n\r\n')]))), size: raw.length, text: '', attachments: [] };
-}
-
-async function preview(raw: Buffer): Promise<SampleMessage> {
-  const parsed = await simpleParser(raw, { skipHtmlToText: false, skipTextToHtml: true, skipImageLinks: true });
-  const text = (parsed.text ?? '').trim();
+  const parsed = await simpleParser(Buffer.concat([headers, Buffer.from('\r\n\r\n')]));
   return {
     subject: parsed.subject ?? null,
     from: addressText(parsed.from),
@@ -87,8 +79,8 @@ async function preview(raw: Buffer): Promise<SampleMessage> {
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null,
     messageId: parsed.messageId?.replace(/^<|>$/g, '') || null,
     size: raw.length,
-    text: text.length > SAMPLE_TEXT_CHARS ? text.slice(0, SAMPLE_TEXT_CHARS) : text,
-    attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? null, contentType: a.contentType, size: a.size })),
+    text: '',
+    attachments: [],
   };
 }
 

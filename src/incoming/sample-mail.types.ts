@@ -1,7 +1,10 @@
 /**
- * "Fetch a sample mail" as the API answers it (api.md). Types only: the admin UI imports
- * them too.
+ * "Fetch a sample mail" as the API answers it (api.md). No runtime dependencies: the admin
+ * UI imports the types too.
  */
+
+/** api.md: the sample's text is cut to this many characters. */
+export const SAMPLE_TEXT_CHARS = 2_000;
 
 /** The sample as the admin sees it. */
 export interface SampleMessage {

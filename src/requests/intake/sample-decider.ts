@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import { Database } from '../../core/database/database';
-import { SAMPLE_TEXT_CHARS, type SampleDecider } from '../../incoming/sample-mail.service';
-import type { SampleMessage } from '../../incoming/sample-mail.types';
+import type { SampleDecider } from '../../incoming/sample-mail.service';
+import { SAMPLE_TEXT_CHARS, type SampleMessage } from '../../incoming/sample-mail.types';
 import type { Mailbox } from '../../mailboxes/mailbox.entity';
 import type { MailAddress, ParsedMail } from '../parsing/parsed-mail';
 import type { Decision } from '../pipeline/inbound-mail';

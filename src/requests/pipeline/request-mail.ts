@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import type { AfterCommit } from '../../incoming/mail-intake.port';
 import type { Mailbox } from '../../mailboxes/mailbox.entity';
 import { normalizeSubject } from '../parsing/subject';
 import type { BatchReads } from './batch-reads';
@@ -44,7 +45,7 @@ export interface StoredOutcome {
 export interface DatabaseContext extends StepContext {
   readonly em: EntityManager;
   /** Collects what must wait for the transaction's commit (metrics); without it, effects happen at once. */
-  readonly afterCommit?: (effect: () => void) => void;
+  readonly afterCommit?: AfterCommit;
 }
 
 /** What the database steps get: the transaction and what the lookup steps loaded for the batch. */

@@ -25,8 +25,9 @@ export class LoopBreakerStep implements LookupStep<KeptTimes> {
   async load(mails: readonly RequestMail[], context: StoreContext): Promise<KeptTimes> {
     const kept: KeptTimes = new Map();
     const counted = mails.filter((mail) => mail.requester?.email && mail.parsed);
-    const { minutes } = mails[0]?.mailbox.loopLimit ?? { minutes: 0 };
-    if (counted.length === 0 || !(minutes > 0)) return kept;
+    const { count, minutes } = mails[0]?.mailbox.loopLimit ?? { count: 0, minutes: 0 };
+    // As in `run`: a limit that is off reads nothing.
+    if (counted.length === 0 || !(count > 0) || !(minutes > 0)) return kept;
     const times = counted.map((mail) => eventTime(mail, context).getTime());
     const rows: Array<{ requester_email: string; subject_key: string; received_at: Date | string }> = await context.em.query(
       `SELECT requester_email, subject_key, received_at FROM message

@@ -54,10 +54,8 @@ export class StoreStep implements BatchWriteStep {
     const decided: RequestMail[] = [];
     for (const mail of mails) {
       if (mail.duplicate) {
-        const requestId = mail.duplicate.kind === 'message' ? mail.duplicate.requestId : null;
-        const requestNumber = mail.duplicate.kind === 'message' ? mail.duplicate.requestNumber : null;
-        mail.stored = { outcome: 'duplicate', requestId, requestNumber, rowId: null };
-        if (context.sideEffects) onCommit(context, () => this.metrics.duplicatesSuppressed.inc());
+        const copy = mail.duplicate.kind === 'message' ? mail.duplicate : null;
+        this.storedAsDuplicate(mail, context, copy?.requestId ?? null, copy?.requestNumber ?? null);
         continue;
       }
       if (!mail.decision) throw new Error('the store step runs after the decide step');
@@ -80,8 +78,7 @@ export class StoreStep implements BatchWriteStep {
     for (const mail of mails) {
       const rowId = written.get(mail);
       if (!rowId) {
-        mail.stored = { outcome: 'duplicate', requestId: null, requestNumber: null, rowId: null };
-        onCommit(context, () => this.metrics.duplicatesSuppressed.inc());
+        this.storedAsDuplicate(mail, context);
       } else if (isNew(mail)) {
         mail.stored = { outcome: 'request', requestId: requestIds.get(mail)!, requestNumber: numbers.get(mail)!, rowId };
         onCommit(context, () => this.metrics.requestsCreated.inc());
@@ -125,6 +122,16 @@ export class StoreStep implements BatchWriteStep {
     );
   }
 
+  /**
+   * The mailbox has this mail already: found by the duplicate check (with its request), or
+   * refused just now by the unique (mailbox, identity) constraint, another process having
+   * stored it a moment ago. Counted only when something is really being stored.
+   */
+  private storedAsDuplicate(mail: RequestMail, context: StoreContext, requestId: string | null = null, requestNumber: number | null = null): void {
+    mail.stored = { outcome: 'duplicate', requestId, requestNumber, rowId: null };
+    if (context.sideEffects) onCommit(context, () => this.metrics.duplicatesSuppressed.inc());
+  }
+
   private async keepInQuarantine(mails: RequestMail[], context: StoreContext): Promise<void> {
     if (mails.length === 0) return;
     const reasons = mails.map(quarantineOf);
@@ -149,11 +156,7 @@ export class StoreStep implements BatchWriteStep {
     );
     mails.forEach((mail, index) => {
       const id = ids[index];
-      if (id === null) {
-        mail.stored = { outcome: 'duplicate', requestId: null, requestNumber: null, rowId: null };
-        onCommit(context, () => this.metrics.duplicatesSuppressed.inc());
-        return;
-      }
+      if (id === null) return this.storedAsDuplicate(mail, context);
       mail.stored = { outcome: 'quarantined', requestId: null, requestNumber: null, rowId: id };
       const { reason } = reasons[index];
       onCommit(context, () => this.metrics.quarantined.inc({ reason }));
