@@ -208,23 +208,9 @@ export class ImapSource implements MailSource {
     const row = await this.command('FETCH', () => client.fetchOne('1', { uid: true, size: true, internalDate: true }));
     if (!row) return null;
     const ref = this.toRef(box.uidValidity.toString(), row);
-    // The same download as a fetch: a large oldest mail arrives in pieces into one buffer.
-    const raw = ref.size > STREAMED_MAIL_BYTES ? await this.download(row.uid, ref) : await this.sampleSource(row.uid, ref);
+    // The download a fetch uses for large mails: a large oldest mail arrives in pieces into one buffer.
+    const raw = await this.download(row.uid, ref);
     return raw ? { ref, raw } : null;
-  }
-
-  private async sampleSource(uid: number, ref: MailRef): Promise<Buffer | null> {
-    const client = this.requireClient();
-    const { commandMs, downloadMsPerMiB } = this.options.deadlines;
-    const row = await withDeadline(
-      client.fetchOne(String(uid), { source: true }, { uid: true }),
-      downloadDeadlineMs(ref.size, commandMs, downloadMsPerMiB),
-      `no answer from ${this.where} to UID FETCH`,
-      () => client.close(),
-    ).catch((err: unknown) => {
-      throw mapImapError(err, this.ctx, { command: 'UID FETCH' });
-    });
-    return row ? (row.source ?? null) : null;
   }
 
   /**
