@@ -2,19 +2,10 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppConfig } from '../../core/config/app-config';
-import type { MailboxPolicy } from '../pipeline/inbound-mail';
+import { fixtureMailbox } from '../../../test/fixtures/mail/mail-fixtures';
 import { PrepareWorkerPool } from './prepare-worker-pool';
 
-const policy: MailboxPolicy = {
-  id: 'mailbox-1',
-  emailAddresses: ['support@example.test'],
-  createRequests: true,
-  acknowledge: false,
-  fallbackCharset: 'windows-1252',
-  loopLimit: { count: 5, minutes: 60 },
-  maxMailBytes: 25 * 1024 * 1024,
-  firstImport: false,
-};
+const policy = fixtureMailbox({ acknowledge: false });
 
 function mail(n: number, attachment?: Buffer): Buffer {
   const head = ['From: Requester <requester@example.test>', 'To: support@example.test', `Subject: mail ${n}`, `Message-ID: <pool-${n}@example.test>`, 'MIME-Version: 1.0'];
