@@ -4,7 +4,7 @@ import { OAuthApp } from './oauth/apps/oauth-app.entity';
 import { OAuthConsent } from './oauth/consent/oauth-consent.entity';
 import { OAuthGrant } from './oauth/grants/oauth-grant.entity';
 import { OutboxMessage } from './outgoing/outbox/outbox-message.entity';
-import { AttachmentBlob } from './requests/entities/attachment-blob.entity';
+import { AttachmentBlob, AttachmentBlobPart } from './requests/entities/attachment-blob.entity';
 import { Attachment } from './requests/entities/attachment.entity';
 import { Message } from './requests/entities/message.entity';
 import { Request } from './requests/entities/request.entity';
@@ -17,4 +17,4 @@ import { LedgerEntry } from './incoming/ledger/ledger-entry.entity';
  * both read it, so the schema the code expects and the one migrations build cannot drift.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ENTITIES: Function[] = [Mailbox, MailboxLogEntry, OAuthApp, OAuthGrant, OAuthConsent, Request, Message, Attachment, AttachmentBlob, QuarantinedMail, OutboxMessage, LedgerEntry, FetchCursor];
+export const ENTITIES: Function[] = [Mailbox, MailboxLogEntry, OAuthApp, OAuthGrant, OAuthConsent, Request, Message, Attachment, AttachmentBlob, AttachmentBlobPart, QuarantinedMail, OutboxMessage, LedgerEntry, FetchCursor];

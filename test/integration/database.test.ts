@@ -162,6 +162,34 @@ describe('Database on PostgreSQL', () => {
     assert.deepEqual(await bodyStorage(db), ['html:l:x', 'text:l:x']);
   });
 
+  it('moves each stored attachment content into its part 0, and back when the migration is undone', async () => {
+    const migrationUrl = await createDatabase();
+    const at = MIGRATIONS.findIndex((migration) => migration.name.startsWith('AttachmentBlobParts'));
+    const upTo = (count: number) => createDataSource({ databaseUrl: migrationUrl, pgliteDir: null, entities: ENTITIES, migrations: MIGRATIONS.slice(0, count) });
+    const content = Buffer.from([0, 1, 2, 254, 255]);
+    const older = upTo(at);
+    await older.initialize();
+    try {
+      await older.runMigrations();
+      await older.query(`INSERT INTO attachment_blob (sha256, size, content) VALUES ('abc', 5, $1)`, [content]);
+    } finally {
+      await older.destroy();
+    }
+    const parted = upTo(at + 1);
+    await parted.initialize();
+    try {
+      await parted.runMigrations();
+      const parts: { part: number; content: Buffer }[] = await parted.query(`SELECT part, content FROM attachment_blob_part WHERE sha256 = 'abc'`);
+      assert.deepEqual(parts.map((p) => [p.part, [...p.content]]), [[0, [...content]]]);
+      await parted.undoLastMigration();
+      const [blob]: { content: Buffer }[] = await parted.query(`SELECT content FROM attachment_blob WHERE sha256 = 'abc'`);
+      assert.deepEqual([...blob.content], [...content]);
+    } finally {
+      await parted.destroy();
+      await dropDatabase(migrationUrl);
+    }
+  });
+
   it('serialises holders of one named lock across connections', async () => {
     const order: string[] = [];
     const holder = (name: string, ms: number) =>

@@ -2,6 +2,7 @@
 // (In-Reply-To, References, the token, another mailbox's token, our own outgoing mail),
 // replies through the outbox, attachment downloads, quarantine raw and retry.
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { readMailFixture } from '../fixtures/mail/mail-fixtures';
 import { deliver } from '../support/dovecot';
@@ -133,6 +134,32 @@ describe('the Requests and Quarantine API', () => {
     assert.deepEqual([image.filename, image.inline, image.contentId], ['logo.gif', true, 'logo@helpdesk']);
     assert.match(logo.messages[0].html, /src="cid:logo@helpdesk"/, 'the cid: image stays resolvable through the attachment list');
     assert.doesNotMatch(logo.messages[0].html, /<script/);
+  });
+
+  it('stores a large attachment in 1 MiB parts, once for two mails, and serves it back byte for byte', async () => {
+    const desk = await helpdeskMailbox(sut.api, { prefix: 'large-attachment' });
+    const content = randomBytes(2.5 * 1024 * 1024);
+    const withFile = (n: number) =>
+      mail({
+        from: `Erin <${unique('erin')}@example.org>`,
+        subject: `Scan ${n}`,
+        headers: { 'Content-Type': 'multipart/mixed; boundary="b"', 'Content-Transfer-Encoding': '7bit' },
+        body: ['--b', 'Content-Type: text/plain', '', 'The scan.', '--b', 'Content-Type: application/pdf; name="scan.pdf"', 'Content-Transfer-Encoding: base64', '', content.toString('base64').replace(/.{76}/g, '$&\n'), '--b--', ''].join('\n'),
+      });
+    await deliverAll(desk, [withFile(1), withFile(2)]);
+    assert.equal((await fetchNow(sut.api, desk)).created, 2);
+    const requests = (await sut.api.get(`/v1/requests?mailbox=${desk.id}`)).body.requests;
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    for (const { id } of requests) {
+      const [file] = (await requestDetail(sut.api, id)).messages[0].attachments;
+      assert.deepEqual([file.filename, file.size], ['scan.pdf', content.length]);
+      const download = await rawOf(`/v1/requests/${id}/attachments/${file.id}`);
+      assert.equal(download.status, 200);
+      assert.equal(download.headers.get('content-length'), String(content.length));
+      assert.equal(createHash('sha256').update(Buffer.from(await download.arrayBuffer())).digest('hex'), sha256, 'the same bytes come back');
+    }
+    const parts = await sql(sut.env.DATABASE_URL!, 'SELECT part, octet_length(content)::int AS bytes FROM attachment_blob_part WHERE sha256 = $1 ORDER BY part', [sha256]);
+    assert.deepEqual(parts, [{ part: 0, bytes: 1048576 }, { part: 1, bytes: 1048576 }, { part: 2, bytes: 524288 }], 'three parts, stored once for both mails');
   });
 
   it('keeps quarantined mail raw, retries it once the cause is fixed, and then it is a request', async () => {

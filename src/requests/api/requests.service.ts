@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Database } from '../../core/database/database';
@@ -14,7 +15,8 @@ export interface AttachmentContent {
   filename: string;
   contentType: string;
   size: number;
-  content: Buffer;
+  /** The bytes, read from the database a part at a time as the client takes them. */
+  content: Readable;
 }
 
 /** Reads and status changes of requests (api.md, "Requests"). */
@@ -69,19 +71,30 @@ export class RequestsService {
   }
 
   async attachment(idOrNumber: string, attachmentId: string): Promise<AttachmentContent> {
-    return this.db.run(async (em) => {
+    const found = await this.db.run(async (em) => {
       const request = await this.find(em, idOrNumber);
       if (!UUID.test(attachmentId)) throw new NotFoundError('attachment', attachmentId);
-      const rows: Array<{ filename: string; content_type: string; size: number; content: Buffer | Uint8Array }> = await em.query(
-        `SELECT a.filename, a.content_type, a.size, b.content FROM attachment a JOIN attachment_blob b ON b.sha256 = a.sha256
-          WHERE a.id = $1 AND a.request_id = $2`,
+      const rows: Array<{ filename: string; content_type: string; size: number; sha256: string; parts: number }> = await em.query(
+        `SELECT a.filename, a.content_type, a.size, a.sha256, (SELECT count(*)::int FROM attachment_blob_part p WHERE p.sha256 = a.sha256) AS parts
+           FROM attachment a WHERE a.id = $1 AND a.request_id = $2`,
         [attachmentId, request.id],
       );
       if (rows.length === 0) throw new NotFoundError('attachment', attachmentId);
-      const row = rows[0];
-      const content = Buffer.isBuffer(row.content) ? row.content : Buffer.from(row.content.buffer, row.content.byteOffset, row.content.byteLength);
-      return { filename: row.filename, contentType: row.content_type, size: Number(row.size), content };
+      return rows[0];
     });
+    return { filename: found.filename, contentType: found.content_type, size: Number(found.size), content: Readable.from(this.blobParts(found.sha256, Number(found.parts))) };
+  }
+
+  /** A blob's parts in order, each read when the previous one has been taken (contents never change once written). */
+  private async *blobParts(sha256: string, parts: number): AsyncGenerator<Buffer> {
+    for (let part = 0; part < parts; part++) {
+      const rows: Array<{ content: Buffer | Uint8Array }> = await this.db.run((em) =>
+        em.query('SELECT content FROM attachment_blob_part WHERE sha256 = $1 AND part = $2', [sha256, part]),
+      );
+      if (rows.length === 0) throw new Error(`part ${part} of attachment content ${sha256} is missing`);
+      const { content } = rows[0];
+      yield Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+    }
   }
 
   async find(em: EntityManager, idOrNumber: string): Promise<Request> {

@@ -1,18 +1,42 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 
-/** Attachment bytes, content-addressed: one row per distinct content, whatever the number of attachments naming it. */
+/**
+ * Attachment contents, content-addressed: one row per distinct content, whatever the number
+ * of attachments naming it. The bytes are in `attachment_blob_part`.
+ */
 @Entity('attachment_blob')
 export class AttachmentBlob {
-  /** Hex SHA-256 of `content`. */
+  /** Hex SHA-256 of the content. */
   @PrimaryColumn('varchar', { length: 64 })
   sha256: string;
 
   @Column('integer')
   size: number;
 
-  @Column('bytea')
-  content: Buffer;
-
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }
+
+/**
+ * A blob's bytes in parts of at most BLOB_PART_BYTES (the last one shorter), numbered from 0.
+ * Parts keep a 25 MB attachment from ever being one value in memory: it is written and sent
+ * to a browser a part at a time (a bytea parameter is copied whole into the driver's message).
+ */
+@Entity('attachment_blob_part')
+export class AttachmentBlobPart {
+  @PrimaryColumn('varchar', { length: 64 })
+  sha256: string;
+
+  @PrimaryColumn('integer')
+  part: number;
+
+  @Column('bytea')
+  content: Buffer;
+
+  @ManyToOne(() => AttachmentBlob, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'sha256', referencedColumnName: 'sha256' })
+  blob?: AttachmentBlob;
+}
+
+/** 1 MiB: large enough that a part costs one round trip per MiB, small enough to hold a few at once. */
+export const BLOB_PART_BYTES = 1024 * 1024;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { groupsOf } from '../../core/batching/groups';
 import { insertRows, type InsertColumn } from '../../core/database/insert-rows';
+import { BLOB_PART_BYTES } from '../entities/attachment-blob.entity';
 import { eventTime, subjectKey, type RequestMail } from '../pipeline/request-mail';
 import type { StepContext } from '../pipeline/inbound-mail';
 
@@ -46,8 +47,12 @@ const ATTACHMENT_COLUMNS: readonly InsertColumn[] = [
   ['sha256', 'varchar'],
 ];
 
-/** Blob statements stay under this many bytes of content, so a batch of large attachments is not one giant statement. */
-const BLOB_STATEMENT_BYTES = 8 * 1024 * 1024;
+/**
+ * A statement of blob parts carries at most this much content (one part when parts are full):
+ * the driver copies a statement's parameters into one message, so this is what storing an
+ * attachment of any size costs in memory beyond the attachment itself.
+ */
+const BLOB_STATEMENT_BYTES = BLOB_PART_BYTES;
 
 /**
  * Writes parsed incoming mails as messages of requests, with their attachments, a batch in
@@ -82,11 +87,11 @@ export class IncomingMessageWriter {
   }
 
   private async writeAttachments(em: EntityManager, messages: Array<MessageToWrite & { messageRowId: string }>): Promise<void> {
-    const blobs = new Map<string, { size: number; content: Buffer }>();
+    const blobs = new Map<string, Buffer>();
     const rows: unknown[][] = [];
     for (const { mail, requestId, messageRowId } of messages) {
       mail.parsed!.attachments.forEach((attachment, position) => {
-        blobs.set(attachment.sha256, { size: attachment.size, content: attachment.content });
+        blobs.set(attachment.sha256, attachment.content);
         rows.push([
           messageRowId,
           requestId,
@@ -100,17 +105,37 @@ export class IncomingMessageWriter {
         ]);
       });
     }
-    for (const group of groupsOf([...blobs], ([, blob]) => blob.size, { bytes: BLOB_STATEMENT_BYTES })) {
-      await insertRows(
-        em,
-        'attachment_blob',
-        [['sha256', 'varchar'], ['size', 'integer'], ['content', 'bytea']],
-        group.map(([sha256, blob]) => [sha256, blob.size, blob.content]),
-        'ON CONFLICT ("sha256") DO NOTHING',
-      );
-    }
+    await this.writeBlobs(em, blobs);
     if (rows.length > 0) await insertRows(em, 'attachment', ATTACHMENT_COLUMNS, rows);
   }
+
+  /**
+   * The contents this database does not have yet, in parts. Only a blob row this statement
+   * created gets its parts (the same logo in every signature is sent once); a blob another
+   * process is writing at this moment makes this INSERT wait for its commit and then yields
+   * nothing here: its parts come with it.
+   */
+  private async writeBlobs(em: EntityManager, blobs: Map<string, Buffer>): Promise<void> {
+    if (blobs.size === 0) return;
+    const created = await insertRows<{ sha256: string }>(
+      em,
+      'attachment_blob',
+      [['sha256', 'varchar'], ['size', 'integer']],
+      [...blobs].map(([sha256, content]) => [sha256, content.length]),
+      'ON CONFLICT ("sha256") DO NOTHING RETURNING sha256',
+    );
+    const parts = created.flatMap(({ sha256 }) => blobParts(blobs.get(sha256)!).map((content, part) => [sha256, part, content] as const));
+    for (const group of groupsOf(parts, ([, , content]) => content.length, { bytes: BLOB_STATEMENT_BYTES })) {
+      await insertRows(em, 'attachment_blob_part', [['sha256', 'varchar'], ['part', 'integer'], ['content', 'bytea']], group);
+    }
+  }
+}
+
+/** Views of `content` of BLOB_PART_BYTES each (no copy); an empty content is one empty part. */
+export function blobParts(content: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  for (let start = 0; start < content.length || parts.length === 0; start += BLOB_PART_BYTES) parts.push(content.subarray(start, start + BLOB_PART_BYTES));
+  return parts;
 }
 
 function messageRow(mail: RequestMail, requestId: string, context: StepContext): unknown[] {
