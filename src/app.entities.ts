@@ -8,7 +8,7 @@ import { AttachmentBlob, AttachmentBlobPart } from './requests/entities/attachme
 import { Attachment } from './requests/entities/attachment.entity';
 import { Message } from './requests/entities/message.entity';
 import { Request } from './requests/entities/request.entity';
-import { QuarantinedMail } from './requests/quarantine/quarantined-mail.entity';
+import { QuarantinedMail, QuarantinedMailPart } from './requests/quarantine/quarantined-mail.entity';
 import { FetchCursor } from './incoming/ledger/fetch-cursor.entity';
 import { LedgerEntry } from './incoming/ledger/ledger-entry.entity';
 
@@ -17,4 +17,4 @@ import { LedgerEntry } from './incoming/ledger/ledger-entry.entity';
  * both read it, so the schema the code expects and the one migrations build cannot drift.
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ENTITIES: Function[] = [Mailbox, MailboxLogEntry, OAuthApp, OAuthGrant, OAuthConsent, Request, Message, Attachment, AttachmentBlob, AttachmentBlobPart, QuarantinedMail, OutboxMessage, LedgerEntry, FetchCursor];
+export const ENTITIES: Function[] = [Mailbox, MailboxLogEntry, OAuthApp, OAuthGrant, OAuthConsent, Request, Message, Attachment, AttachmentBlob, AttachmentBlobPart, QuarantinedMail, QuarantinedMailPart, OutboxMessage, LedgerEntry, FetchCursor];

@@ -154,7 +154,13 @@ export class FetchRunner {
       const loaded = await ahead.shift()!;
       loadAhead();
       const committedAt = performance.now();
-      const toAcknowledge = await this.commitChunk(mailbox, loaded, summary);
+      let toAcknowledge: MailRef[];
+      try {
+        toAcknowledge = await this.commitChunk(mailbox, loaded, summary);
+      } finally {
+        // Stored or not, the chunk's bytes are done with: large mails' spool files close.
+        for (const { fetched } of loaded.prepared) this.intake.release(fetched.raw);
+      }
       const commitMs = performance.now() - committedAt;
       const acknowledgedAt = performance.now();
       const action = actionFor(mailbox);

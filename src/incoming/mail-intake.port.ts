@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { MailBytes } from '../core/spool/spooled-bytes';
 import type { Mailbox } from '../mailboxes/mailbox.entity';
 import type { LedgerOutcome } from './ledger/ledger-entry.entity';
 
@@ -16,7 +17,7 @@ export interface IntakeContext {
 }
 
 export interface PreparedMail {
-  raw: Buffer;
+  raw: MailBytes;
   /** De-duplication identity: the Message-ID, or a hash of the raw bytes. */
   identity: string;
   messageId: string | null;
@@ -35,14 +36,19 @@ export interface IntakeItem {
 }
 
 export interface MailIntake {
-  prepare(raw: Buffer, context: IntakeContext): Promise<PreparedMail>;
+  prepare(raw: MailBytes, context: IntakeContext): Promise<PreparedMail>;
   /**
    * Stores prepared mails of one mailbox, in order, as a batch; one result per item, in the
    * same order. `afterCommit` collects what must wait for the caller's commit (metrics).
    */
   store(em: EntityManager, items: readonly IntakeItem[], afterCommit?: AfterCommit): Promise<IntakeResult[]>;
   /** Keeps a mail that could not be stored, raw, with the reason (called in a fresh savepoint after `store` failed). */
-  quarantine(em: EntityManager, raw: Buffer, reason: string, context: IntakeContext, afterCommit?: AfterCommit): Promise<IntakeResult>;
+  quarantine(em: EntityManager, raw: MailBytes, reason: string, context: IntakeContext, afterCommit?: AfterCommit): Promise<IntakeResult>;
+  /**
+   * The runner is done with the mail (stored, quarantined or given up): spool files of the
+   * mail and of what preparing it made (large attachments) are closed.
+   */
+  release(raw: MailBytes): void;
 }
 
 /** Takes an effect to run once the caller's transaction has committed. */

@@ -1,3 +1,4 @@
+import type { MailBytes } from '../core/spool/spooled-bytes';
 import type { Credentials, Deadlines, ServerEndpoint, TranscriptSink } from '../core/net/connection-options';
 
 export type IncomingProtocol = 'imap' | 'imaps' | 'pop' | 'pops' | 'ews' | 'graph';
@@ -24,7 +25,8 @@ export interface MailRef {
 
 export interface FetchedMail {
   ref: MailRef;
-  raw: Buffer;
+  /** In memory, or in a spool file when large: whoever takes it releases it (releaseBytes). */
+  raw: MailBytes;
 }
 
 export interface ListNewResult {
@@ -73,6 +75,8 @@ export interface MailSourceOptions {
   folder: string;
   deadlines: Deadlines;
   transcript?: TranscriptSink;
+  /** A mail larger than this is downloaded into a spool file instead of memory (DESKMAIL_SPOOL_ABOVE_KB). */
+  spoolAboveBytes?: number;
 }
 
 export type MailSourceFactory = (options: MailSourceOptions) => MailSource;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { simpleParser, type AddressObject } from 'mailparser';
+import { isSpooled, readSpooled, releaseBytes, type MailBytes } from '../core/spool/spooled-bytes';
 import { MailboxStateService } from '../mailboxes/mailbox-state.service';
 import { MailboxesService } from '../mailboxes/mailboxes.service';
 import type { Mailbox } from '../mailboxes/mailbox.entity';
@@ -13,7 +14,7 @@ import { SourceOptionsFactory } from './source-options.factory';
  * and the mail as that pipeline read it (null when it could not: too large, unparseable).
  */
 export interface SampleDecider {
-  decide(mailbox: Mailbox, raw: Buffer): Promise<{ decision: Record<string, unknown>; message: SampleMessage | null }>;
+  decide(mailbox: Mailbox, raw: MailBytes): Promise<{ decision: Record<string, unknown>; message: SampleMessage | null }>;
 }
 export const SAMPLE_DECIDER = Symbol('SAMPLE_DECIDER');
 
@@ -53,8 +54,12 @@ export class SampleMailService {
         // The pipeline's own parse (on a parse worker) is the preview: one parse, off this
         // thread. A mail it could not read (too large, broken) shows its headers only: parsing
         // it here would block the service for as long as the mail is large.
-        const { decision, message } = await this.decider.decide(mailbox, oldest.raw);
-        return { found: true, message: message ?? (await headerPreview(oldest.raw)), decision };
+        try {
+          const { decision, message } = await this.decider.decide(mailbox, oldest.raw);
+          return { found: true, message: message ?? (await headerPreview(oldest.raw)), decision };
+        } finally {
+          releaseBytes(oldest.raw);
+        }
       } finally {
         await source.close().catch(() => undefined);
       }
@@ -68,9 +73,10 @@ export class SampleMailService {
 }
 
 /** Subject, addresses, date and Message-ID from the header section alone; no text, no attachments. */
-async function headerPreview(raw: Buffer): Promise<SampleMessage> {
-  const blankLine = /\r?\n\r?\n/.exec(raw.subarray(0, HEADER_PREVIEW_BYTES).toString('latin1'));
-  const headers = raw.subarray(0, blankLine ? blankLine.index : Math.min(raw.length, HEADER_PREVIEW_BYTES));
+async function headerPreview(raw: MailBytes): Promise<SampleMessage> {
+  const start = isSpooled(raw) ? readSpooled(raw, 0, HEADER_PREVIEW_BYTES) : raw.subarray(0, HEADER_PREVIEW_BYTES);
+  const blankLine = /\r?\n\r?\n/.exec(start.toString('latin1'));
+  const headers = start.subarray(0, blankLine ? blankLine.index : start.length);
   const parsed = await simpleParser(Buffer.concat([headers, Buffer.from('\r\n\r\n')]));
   return {
     subject: parsed.subject ?? null,

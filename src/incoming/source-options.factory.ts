@@ -57,6 +57,7 @@ export class SourceOptionsFactory {
         folder: settings.folder,
         deadlines,
         transcript: transcript?.sink,
+        spoolAboveBytes: this.config.spoolAboveBytes,
       },
       transcript,
     };

@@ -162,28 +162,36 @@ describe('Database on PostgreSQL', () => {
     assert.deepEqual(await bodyStorage(db), ['html:l:x', 'text:l:x']);
   });
 
-  it('moves each stored attachment content into its part 0, and back when the migration is undone', async () => {
+  it('moves each stored attachment content and quarantined mail into its part 0, and back when the migrations are undone', async () => {
     const migrationUrl = await createDatabase();
     const at = MIGRATIONS.findIndex((migration) => migration.name.startsWith('AttachmentBlobParts'));
+    assert.ok(MIGRATIONS[at + 1].name.startsWith('QuarantinedMailParts'));
     const upTo = (count: number) => createDataSource({ databaseUrl: migrationUrl, pgliteDir: null, entities: ENTITIES, migrations: MIGRATIONS.slice(0, count) });
     const content = Buffer.from([0, 1, 2, 254, 255]);
+    const mailbox = '00000000-0000-4000-8000-000000000001';
     const older = upTo(at);
     await older.initialize();
     try {
       await older.runMigrations();
       await older.query(`INSERT INTO attachment_blob (sha256, size, content) VALUES ('abc', 5, $1)`, [content]);
+      await older.query(`INSERT INTO quarantined_mail (id, mailbox_id, reason, detail, raw, size, received_at, identity) VALUES ($1, $1, 'loop', 'd', $2, 5, now(), 'i')`, [mailbox, content]);
     } finally {
       await older.destroy();
     }
-    const parted = upTo(at + 1);
+    const parted = upTo(at + 2);
     await parted.initialize();
     try {
       await parted.runMigrations();
-      const parts: { part: number; content: Buffer }[] = await parted.query(`SELECT part, content FROM attachment_blob_part WHERE sha256 = 'abc'`);
-      assert.deepEqual(parts.map((p) => [p.part, [...p.content]]), [[0, [...content]]]);
+      const blobParts: { part: number; content: Buffer }[] = await parted.query(`SELECT part, content FROM attachment_blob_part WHERE sha256 = 'abc'`);
+      assert.deepEqual(blobParts.map((p) => [p.part, [...p.content]]), [[0, [...content]]]);
+      const mailParts: { part: number; content: Buffer }[] = await parted.query(`SELECT part, content FROM quarantined_mail_part WHERE mail_id = $1`, [mailbox]);
+      assert.deepEqual(mailParts.map((p) => [p.part, [...p.content]]), [[0, [...content]]]);
+      await parted.undoLastMigration();
       await parted.undoLastMigration();
       const [blob]: { content: Buffer }[] = await parted.query(`SELECT content FROM attachment_blob WHERE sha256 = 'abc'`);
       assert.deepEqual([...blob.content], [...content]);
+      const [quarantined]: { raw: Buffer }[] = await parted.query(`SELECT raw FROM quarantined_mail WHERE id = $1`, [mailbox]);
+      assert.deepEqual([...quarantined.raw], [...content]);
     } finally {
       await parted.destroy();
       await dropDatabase(migrationUrl);

@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 
 import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, TlsError } from '../../src/core/errors';
 import { DEFAULT_DEADLINES, type Deadlines } from '../../src/core/net/connection-options';
+import { isSpooled, readSpooled, releaseBytes } from '../../src/core/spool/spooled-bytes';
 import { ImapSource } from '../../src/incoming/adapters/imap/imap.source';
 import { createMailSource } from '../../src/incoming/adapters/source.registry';
 import { revoke } from '../support/auth-server';
@@ -182,9 +183,22 @@ describe('ImapSource lists, fetches and acknowledges', () => {
     assert.deepEqual(fetched.map((mail) => mail.ref.serverId), listed.messages.map((ref) => ref.serverId));
     assert.ok(fetched[0].raw.toString().includes(first.messageId));
     assert.equal(fetched[1].raw.toString(), bigRaw);
-    assert.ok(fetched[1].raw.buffer instanceof SharedArrayBuffer, 'shared with a parse worker without a copy');
+    assert.ok((fetched[1].raw as Buffer).buffer instanceof SharedArrayBuffer, 'shared with a parse worker without a copy');
     assert.ok(fetched[2].raw.toString().includes(last.messageId));
     assert.deepEqual(flagsOf(await listMessages(user)), [[], [], []], 'BODY.PEEK leaves \\Seen alone');
+  });
+
+  it('downloads a mail above spoolAboveBytes into a spool file, byte for byte, and keeps small ones in memory', async () => {
+    const { user, credentials } = await dovecotPasswordUser('imap-source');
+    const [small] = await deliverMails(user, 1);
+    const bigRaw = testMail('a 3 MB mail').raw + Array.from({ length: 40_000 }, (_, i) => (i % 7 === 0 ? '.' : '') + `line ${i} `.padEnd(76, 'x')).join('\r\n') + '\r\n';
+    await deliver(user, bigRaw);
+    const source = await connectedSource(dovecotSourceOptions('imaps', credentials, { spoolAboveBytes: 1024 * 1024, deadlines: { ...DEFAULT_DEADLINES, downloadMsPerMiB: 5000 } }));
+    const [inMemory, spooled] = await collect(source.fetch((await source.listNew(null, { limit: 10 })).messages));
+    assert.ok(Buffer.isBuffer(inMemory.raw) && inMemory.raw.toString().includes(small.messageId));
+    assert.ok(isSpooled(spooled.raw), 'in a spool file, not in memory');
+    assert.equal(readSpooled(spooled.raw).toString(), bigRaw);
+    releaseBytes(spooled.raw);
   });
 });
 
@@ -220,7 +234,7 @@ describe('ImapSource.sampleOldest', () => {
     assert.ok(sample);
     assert.ok(sample.ref.size > 2 * 1024 * 1024);
     assert.equal(sample.raw.toString(), bigRaw);
-    assert.ok(sample.raw.buffer instanceof SharedArrayBuffer, 'the streamed download, not one FETCH literal');
+    assert.ok((sample.raw as Buffer).buffer instanceof SharedArrayBuffer, 'the streamed download, not one FETCH literal');
     assert.deepEqual(await listMessages(user), before);
   });
 

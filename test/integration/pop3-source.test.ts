@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 
 import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, TlsError } from '../../src/core/errors';
 import { DEFAULT_DEADLINES, type Deadlines } from '../../src/core/net/connection-options';
+import { isSpooled, readSpooled, releaseBytes } from '../../src/core/spool/spooled-bytes';
 import { Pop3Source } from '../../src/incoming/adapters/pop3/pop3.source';
 import { createMailSource } from '../../src/incoming/adapters/source.registry';
 import { revoke } from '../support/auth-server';
@@ -90,8 +91,20 @@ describe('Pop3Source lists, fetches and acknowledges', () => {
     const listed = await source.listNew(null, { limit: 10 });
     const [mail] = await collect(source.fetch(listed.messages));
     assert.equal(mail.raw.toString(), bigRaw);
-    assert.equal(mail.raw.byteLength, mail.raw.buffer.byteLength, 'no second buffer');
-    assert.ok(mail.raw.buffer instanceof SharedArrayBuffer, 'shared with a parse worker without a copy');
+    const raw = mail.raw as Buffer;
+    assert.equal(raw.byteLength, raw.buffer.byteLength, 'no second buffer');
+    assert.ok(raw.buffer instanceof SharedArrayBuffer, 'shared with a parse worker without a copy');
+  });
+
+  it('retrieves a mail above spoolAboveBytes into a spool file, byte for byte', async () => {
+    const { user, credentials } = await dovecotPasswordUser('pop3-source');
+    const bigRaw = testMail('a 3 MB mail').raw + Array.from({ length: 40_000 }, (_, i) => (i % 7 === 0 ? '.' : '') + `line ${i} `.padEnd(76, 'x')).join('\r\n') + '\r\n';
+    await deliver(user, bigRaw);
+    const source = await connectedSource(dovecotSourceOptions('pops', credentials, { spoolAboveBytes: 1024 * 1024, deadlines: { ...DEFAULT_DEADLINES, downloadMsPerMiB: 5000 } }));
+    const [mail] = await collect(source.fetch((await source.listNew(null, { limit: 10 })).messages));
+    assert.ok(isSpooled(mail.raw), 'in a spool file, not in memory');
+    assert.equal(readSpooled(mail.raw).toString(), bigRaw);
+    releaseBytes(mail.raw);
   });
 
   it('keeps mail on the server with afterFetch keep', async () => {

@@ -2,6 +2,8 @@
 // de-duplication (twice in a folder, after a UIDVALIDITY reset, two service instances at
 // once), request creation switched off, the loop breaker, and the sample-mail dry run.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Database } from '../../src/core/database/database';
 import { MAIL_INTAKE, type MailIntake } from '../../src/incoming/mail-intake.port';
@@ -184,6 +186,50 @@ describe('the rules of mail into requests', () => {
       assert.match(decision.reason, /too large|at most 1 MB/i);
     } finally {
       await small.close();
+    }
+  });
+
+  it('takes mail and attachments above the spool limit through spool files: byte for byte, none left open', async () => {
+    const spooling = await startTestService({ env: { DESKMAIL_SPOOL_ABOVE_KB: '256', DESKMAIL_MAX_MAIL_MB: '2' } });
+    const openSpoolFiles = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).includes('deskmail-spool-');
+      } catch {
+        return false;
+      }
+    }).length;
+    try {
+      const mailbox = await helpdeskMailbox(spooling.api, { prefix: 'spool' });
+      const content = randomBytes(1_200_000);
+      const withScan = mail({
+        from: `Scanner <${unique('scanner')}@example.org>`,
+        subject: 'The scan',
+        headers: { 'Content-Type': 'multipart/mixed; boundary="b"', 'Content-Transfer-Encoding': '7bit' },
+        body: ['--b', 'Content-Type: text/plain', '', 'Attached.', '--b', 'Content-Type: image/tiff; name="scan.tif"', 'Content-Transfer-Encoding: base64', '', content.toString('base64').replace(/.{76}/g, '$&\n'), '--b--', ''].join('\n'),
+      });
+      const tooLarge = mail({ from: `Big <${unique('big')}@example.org>`, subject: 'Everything', body: 'y'.repeat(76).concat('\n').repeat(30_000) });
+      assert.ok(withScan.length > 256 * 1024 && tooLarge.length > 2 * 1024 * 1024);
+      await deliverAll(mailbox, [withScan, tooLarge]);
+      const openBefore = openSpoolFiles();
+
+      const sample = await spooling.api.post(`/v1/mailboxes/${mailbox.id}/sample-mail`);
+      assert.equal(sample.status, 200, JSON.stringify(sample.body).slice(0, 300));
+      assert.deepEqual(sample.body.message.attachments.map((a: any) => [a.filename, a.size]), [['scan.tif', content.length]]);
+
+      const summary = await fetchNow(spooling.api, mailbox);
+      assert.deepEqual([summary.created, summary.quarantined], [1, 1]);
+      const [request] = (await spooling.api.get(`/v1/requests?mailbox=${mailbox.id}`)).body.requests;
+      const [scan] = (await requestDetail(spooling.api, request.id)).messages[0].attachments;
+      const download = await fetch(`${spooling.url}/v1/requests/${request.id}/attachments/${scan.id}`, { headers: { authorization: `Bearer ${spooling.env.DESKMAIL_API_TOKEN}` } });
+      assert.ok(Buffer.from(await download.arrayBuffer()).equals(content), 'the attachment, byte for byte');
+
+      const [held] = await quarantineOf(spooling.api, mailbox);
+      assert.equal(held.reason, 'too large');
+      const raw = await fetch(`${spooling.url}/v1/quarantine/${held.id}/raw`, { headers: { authorization: `Bearer ${spooling.env.DESKMAIL_API_TOKEN}` } });
+      assert.ok(Buffer.from(await raw.arrayBuffer()).equals(tooLarge), 'the quarantined mail, byte for byte');
+      assert.equal(openSpoolFiles(), openBefore, 'every spool file closed');
+    } finally {
+      await spooling.close();
     }
   });
 

@@ -31,6 +31,11 @@ export interface AppConfig {
   parseWorkers: number;
   /** Largest mail turned into a request; bigger mail goes to quarantine with its raw bytes. */
   maxMailBytes: number;
+  /**
+   * A mail or attachment larger than this goes to a temporary file (in TMPDIR, unlinked at
+   * once) instead of memory on its way into the database.
+   */
+  spoolAboveBytes: number;
   /** How long /health reuses its computed warnings. */
   healthWarningsTtlMs: number;
   /** A mailbox failing longer than this shows on /health and in metrics. */
@@ -142,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     fetchConcurrency: integer(env, 'DESKMAIL_FETCH_CONCURRENCY', 4, 1, 64),
     parseWorkers: integer(env, 'DESKMAIL_PARSE_WORKERS', os.availableParallelism(), 0, 64),
     maxMailBytes: integer(env, 'DESKMAIL_MAX_MAIL_MB', 25, 1, 1024) * 1024 * 1024,
+    spoolAboveBytes: integer(env, 'DESKMAIL_SPOOL_ABOVE_KB', 4096, 1, 1024 * 1024) * 1024,
     healthWarningsTtlMs: integer(env, 'DESKMAIL_HEALTH_WARNINGS_TTL_MS', 10_000, 0, 3_600_000),
     failingAlertMinutes: integer(env, 'DESKMAIL_FAILING_ALERT_MINUTES', 60, 1, 10080),
     outboxTickMs: integer(env, 'DESKMAIL_OUTBOX_TICK_MS', 5_000, 50, 600_000),

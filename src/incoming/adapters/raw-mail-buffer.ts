@@ -1,3 +1,5 @@
+import { SpoolWriter, watchBytes, type MailBytes } from '../../core/spool/spooled-bytes';
+
 /**
  * Collects one mail's raw bytes, as they arrive off the wire, into ONE buffer sized from
  * the size the server announced (IMAP RFC822.SIZE, POP3 LIST): no list of chunks plus a
@@ -7,22 +9,40 @@
  * The memory is a SharedArrayBuffer: handing the mail to a parse worker
  * (requests/parsing/prepare-worker-pool.ts) then shares these bytes instead of copying
  * them into the worker. Nobody writes to a mail once it is complete.
+ *
+ * A mail larger than `spoolAboveBytes` (announced, or found while it arrives) goes to a
+ * spool file instead (core/spool): it then costs no memory at all on its way to the worker
+ * and into the database. Whoever takes the mail releases it (releaseBytes); a download that
+ * fails calls `discard`.
  */
 export class RawMailBuffer {
   private bytes: Buffer;
   private filled = 0;
+  private spool: SpoolWriter | null = null;
 
   /** `expectedBytes`: what the server announced; a wrong figure costs a copy, never bytes. */
-  constructor(expectedBytes: number) {
+  constructor(expectedBytes: number, private readonly spoolAboveBytes = Number.POSITIVE_INFINITY) {
     const announced = Number.isSafeInteger(expectedBytes) && expectedBytes > 0 ? expectedBytes : INITIAL_BYTES;
-    this.bytes = sharedBuffer(Math.min(announced, MAX_ANNOUNCED_BYTES));
+    if (announced > spoolAboveBytes) {
+      this.spool = new SpoolWriter();
+      this.bytes = Buffer.alloc(0);
+    } else {
+      this.bytes = sharedBuffer(Math.min(announced, MAX_ANNOUNCED_BYTES));
+    }
   }
 
   get length(): number {
-    return this.filled;
+    return this.spool ? this.spool.length : this.filled;
   }
 
   append(chunk: Uint8Array): void {
+    if (this.spool) return this.spool.append(chunk);
+    if (this.filled + chunk.length > this.spoolAboveBytes) {
+      this.spool = new SpoolWriter();
+      this.spool.append(this.bytes.subarray(0, this.filled));
+      this.bytes = Buffer.alloc(0);
+      return this.spool.append(chunk);
+    }
     const needed = this.filled + chunk.length;
     // A server that announced less than it sends (some count line ends differently): grow by half.
     if (needed > this.bytes.length) this.resize(Math.max(needed, Math.floor(this.bytes.length * 1.5)));
@@ -30,8 +50,18 @@ export class RawMailBuffer {
     this.filled = needed;
   }
 
-  /** The mail. Where the server announced much more than it sent, the rest is given back by a copy. */
-  toBuffer(): Buffer {
+  /** The mail: spooled, or in memory. */
+  toBytes(): MailBytes {
+    return this.spool ? watchBytes(this.spool.finish()) : this.toBuffer();
+  }
+
+  /** Gives up a mail that did not arrive whole. */
+  discard(): void {
+    this.spool?.discard();
+  }
+
+  /** The mail in memory. Where the server announced much more than it sent, the rest is given back by a copy. */
+  private toBuffer(): Buffer {
     if (this.bytes.length - this.filled > Math.max(SLACK_BYTES, this.filled / 16)) this.resize(this.filled);
     return this.filled === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.filled);
   }

@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { countParts, readParts } from '../../core/database/byte-parts';
 import { Database } from '../../core/database/database';
 import { NotFoundError } from '../../core/errors';
 import { Attachment } from '../entities/attachment.entity';
 import { Message } from '../entities/message.entity';
 import { Request, type RequestStatus } from '../entities/request.entity';
+import { BLOB_PARTS } from '../storage/incoming-message.writer';
 import type { ListRequestsQuery, MessageView, RequestSummaryView, RequestView } from './requests.dto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -74,27 +76,14 @@ export class RequestsService {
     const found = await this.db.run(async (em) => {
       const request = await this.find(em, idOrNumber);
       if (!UUID.test(attachmentId)) throw new NotFoundError('attachment', attachmentId);
-      const rows: Array<{ filename: string; content_type: string; size: number; sha256: string; parts: number }> = await em.query(
-        `SELECT a.filename, a.content_type, a.size, a.sha256, (SELECT count(*)::int FROM attachment_blob_part p WHERE p.sha256 = a.sha256) AS parts
-           FROM attachment a WHERE a.id = $1 AND a.request_id = $2`,
+      const rows: Array<{ filename: string; content_type: string; size: number; sha256: string }> = await em.query(
+        `SELECT a.filename, a.content_type, a.size, a.sha256 FROM attachment a WHERE a.id = $1 AND a.request_id = $2`,
         [attachmentId, request.id],
       );
       if (rows.length === 0) throw new NotFoundError('attachment', attachmentId);
-      return rows[0];
+      return { ...rows[0], parts: await countParts(em, BLOB_PARTS, rows[0].sha256) };
     });
-    return { filename: found.filename, contentType: found.content_type, size: Number(found.size), content: Readable.from(this.blobParts(found.sha256, Number(found.parts))) };
-  }
-
-  /** A blob's parts in order, each read when the previous one has been taken (contents never change once written). */
-  private async *blobParts(sha256: string, parts: number): AsyncGenerator<Buffer> {
-    for (let part = 0; part < parts; part++) {
-      const rows: Array<{ content: Buffer | Uint8Array }> = await this.db.run((em) =>
-        em.query('SELECT content FROM attachment_blob_part WHERE sha256 = $1 AND part = $2', [sha256, part]),
-      );
-      if (rows.length === 0) throw new Error(`part ${part} of attachment content ${sha256} is missing`);
-      const { content } = rows[0];
-      yield Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
-    }
+    return { filename: found.filename, contentType: found.content_type, size: Number(found.size), content: Readable.from(readParts(this.db, BLOB_PARTS, found.sha256, found.parts)) };
   }
 
   async find(em: EntityManager, idOrNumber: string): Promise<Request> {

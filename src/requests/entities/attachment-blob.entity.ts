@@ -18,9 +18,8 @@ export class AttachmentBlob {
 }
 
 /**
- * A blob's bytes in parts of at most BLOB_PART_BYTES (the last one shorter), numbered from 0.
- * Parts keep a 25 MB attachment from ever being one value in memory: it is written and sent
- * to a browser a part at a time (a bytea parameter is copied whole into the driver's message).
+ * A blob's bytes in parts of at most 1 MiB (core/database/byte-parts.ts), numbered from 0:
+ * a 25 MB attachment is written and sent to a browser a part at a time, never whole in memory.
  */
 @Entity('attachment_blob_part')
 export class AttachmentBlobPart {
@@ -37,6 +36,3 @@ export class AttachmentBlobPart {
   @JoinColumn({ name: 'sha256', referencedColumnName: 'sha256' })
   blob?: AttachmentBlob;
 }
-
-/** 1 MiB: large enough that a part costs one round trip per MiB, small enough to hold a few at once. */
-export const BLOB_PART_BYTES = 1024 * 1024;

@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import type { AfterCommit, IntakeContext, IntakeItem, IntakeResult, MailIntake, PreparedMail } from '../../incoming/mail-intake.port';
+import { releaseBytes, type MailBytes } from '../../core/spool/spooled-bytes';
+import { sha256Of } from '../parsing/mail-parser';
 import { RequestPipeline } from '../pipeline/request-pipeline';
-import { newRequestMail, onCommit, subjectKey, type RequestMail } from '../pipeline/request-mail';
+import { newRequestMail, onCommit, releaseMail, subjectKey, type RequestMail } from '../pipeline/request-mail';
 import { QuarantineWriter } from '../quarantine/quarantine.writer';
 import { RequestsMetrics } from '../requests.metrics';
 import { formatAddress } from '../steps/store.step';
@@ -13,7 +14,7 @@ import { formatAddress } from '../steps/store.step';
 export class PreparedRequestMail implements PreparedMail {
   constructor(readonly mail: RequestMail) {}
 
-  get raw(): Buffer {
+  get raw(): MailBytes {
     return this.mail.raw;
   }
   get identity(): string {
@@ -32,7 +33,7 @@ export class PreparedRequestMail implements PreparedMail {
 @Injectable()
 export class RequestIntake implements MailIntake {
   /** The prepared context of a raw mail, for `quarantine`, which only gets the bytes back. */
-  private readonly preparedByRaw = new WeakMap<Buffer, RequestMail>();
+  private readonly preparedByRaw = new WeakMap<MailBytes, RequestMail>();
 
   constructor(
     private readonly pipeline: RequestPipeline,
@@ -41,8 +42,8 @@ export class RequestIntake implements MailIntake {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async prepare(raw: Buffer, context: IntakeContext): Promise<PreparedRequestMail> {
-    const mail = newRequestMail(raw, context.mailbox, { firstImport: context.firstImport, maxMailBytes: this.config.maxMailBytes, receivedAt: context.receivedAt });
+  async prepare(raw: MailBytes, context: IntakeContext): Promise<PreparedRequestMail> {
+    const mail = newRequestMail(raw, context.mailbox, { firstImport: context.firstImport, maxMailBytes: this.config.maxMailBytes, spoolAboveBytes: this.config.spoolAboveBytes, receivedAt: context.receivedAt });
     await this.pipeline.prepare(mail, { sideEffects: true, now: new Date() });
     this.preparedByRaw.set(raw, mail);
     return new PreparedRequestMail(mail);
@@ -59,7 +60,14 @@ export class RequestIntake implements MailIntake {
     });
   }
 
-  async quarantine(em: EntityManager, raw: Buffer, reason: string, context: IntakeContext, afterCommit?: AfterCommit): Promise<IntakeResult> {
+  release(raw: MailBytes): void {
+    const mail = this.preparedByRaw.get(raw);
+    this.preparedByRaw.delete(raw);
+    if (mail) releaseMail(mail);
+    releaseBytes(raw);
+  }
+
+  async quarantine(em: EntityManager, raw: MailBytes, reason: string, context: IntakeContext, afterCommit?: AfterCommit): Promise<IntakeResult> {
     const mail = this.preparedByRaw.get(raw);
     const parsed = mail?.parsed;
     const [id] = await this.quarantines.keep(em, [{
@@ -67,7 +75,7 @@ export class RequestIntake implements MailIntake {
       raw,
       reason: 'storage failed',
       detail: reason,
-      identity: mail?.identity ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`,
+      identity: mail?.identity ?? `sha256:${sha256Of(raw)}`,
       messageId: parsed?.messageId ?? null,
       subject: parsed?.subject ?? null,
       from: formatAddress(parsed?.from ?? mail?.requester ?? null),

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { releaseBytes, type MailBytes } from '../../core/spool/spooled-bytes';
 import { Database } from '../../core/database/database';
 import type { SampleDecider } from '../../incoming/sample-mail.service';
 import { SAMPLE_TEXT_CHARS, type SampleMessage } from '../../incoming/sample-mail.types';
@@ -23,14 +24,19 @@ export class PipelineSampleDecider implements SampleDecider {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async decide(mailbox: Mailbox, raw: Buffer): Promise<{ decision: Decision & Record<string, unknown>; message: SampleMessage | null }> {
-    const mail = newRequestMail(raw, mailbox, { firstImport: false, maxMailBytes: this.config.maxMailBytes, receivedAt: null });
+  async decide(mailbox: Mailbox, raw: MailBytes): Promise<{ decision: Decision & Record<string, unknown>; message: SampleMessage | null }> {
+    const mail = newRequestMail(raw, mailbox, { firstImport: false, maxMailBytes: this.config.maxMailBytes, spoolAboveBytes: this.config.spoolAboveBytes, receivedAt: null });
     const now = new Date();
-    await this.pipeline.prepare(mail, { sideEffects: false, now });
-    await this.db.run((em) => this.pipeline.store([mail], { sideEffects: false, now, em }));
-    const decision = mail.decision;
-    if (!decision) throw new Error('the pipeline made no decision');
-    return { decision: { ...decision }, message: mail.parsed ? sampleMessageOf(mail.parsed) : null };
+    try {
+      await this.pipeline.prepare(mail, { sideEffects: false, now });
+      await this.db.run((em) => this.pipeline.store([mail], { sideEffects: false, now, em }));
+      const decision = mail.decision;
+      if (!decision) throw new Error('the pipeline made no decision');
+      return { decision: { ...decision }, message: mail.parsed ? sampleMessageOf(mail.parsed) : null };
+    } finally {
+      // The raw mail is the caller's; large attachments spooled while parsing are ours.
+      for (const attachment of mail.parsed?.attachments ?? []) releaseBytes(attachment.content);
+    }
   }
 }
 

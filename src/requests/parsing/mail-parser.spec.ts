@@ -80,7 +80,7 @@ const EXPECTED: Record<string, Expectation> = {
     attachments: ['winmail.dat'],
     check: (mail) => {
       assert.equal(mail.attachments[0].contentType, 'application/ms-tnef');
-      assert.deepEqual([...mail.attachments[0].content.subarray(0, 4)], [0x78, 0x9f, 0x3e, 0x22]);
+      assert.deepEqual([...(mail.attachments[0].content as Buffer).subarray(0, 4)], [0x78, 0x9f, 0x3e, 0x22]);
     },
   },
   'cid-inline-image.eml': {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isSpooled, piecesOf, readSpooled, releaseBytes, SpoolWriter, streamOf, wholeBytes, type MailBytes } from '../../core/spool/spooled-bytes';
 import { MailParser } from 'mailparser';
 import type { AttachmentStream, HeaderLines, Headers, MessageText, StructuredHeader } from 'mailparser';
 import { Libmime } from 'libmime';
@@ -24,6 +25,8 @@ export interface ParseMailOptions {
   /** The mailbox's `fallbackCharset` (api.md; default windows-1252). */
   fallbackCharset: string;
   limits?: Partial<MailLimits>;
+  /** An attachment larger than this is decoded into a spool file instead of memory (default: never). */
+  spoolAboveBytes?: number;
 }
 
 /** What one mailparser run yields, before it is turned into a ParsedMail. */
@@ -33,7 +36,9 @@ interface MailParserOutput {
   text: string | null;
   html: string | null;
   textConversionError: Error | null;
-  attachments: Array<Omit<AttachmentStream, 'content' | 'release'> & { content: Buffer }>;
+  attachments: Array<Omit<AttachmentStream, 'content' | 'release'> & { content: MailBytes }>;
+  /** Attachments being spooled right now: a run that stops half way gives them up. */
+  spooling: Set<SpoolWriter>;
 }
 
 const libmime = new Libmime();
@@ -46,7 +51,7 @@ const libmime = new Libmime();
  * text decodes to U+FFFD is parsed a second time after `repairCharsets` applied the
  * mailbox's fallback charset to exactly the parts whose label was missing or wrong.
  */
-export async function parseMail(raw: Buffer, options: ParseMailOptions): Promise<ParsedMail> {
+export async function parseMail(raw: MailBytes, options: ParseMailOptions): Promise<ParsedMail> {
   const limits = withDefaultLimits(options.limits);
   if (raw.length > limits.maxMailBytes) {
     throw new TooLargeError(`the mail is ${megabytes(raw.length)}; this mailbox accepts at most ${megabytes(limits.maxMailBytes)}`);
@@ -55,16 +60,21 @@ export async function parseMail(raw: Buffer, options: ParseMailOptions): Promise
 
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), limits.parseDeadlineMs);
+  const spoolAboveBytes = options.spoolAboveBytes ?? Number.POSITIVE_INFINITY;
+  const outputs: MailParserOutput[] = [];
   try {
-    const output = await runMailParser(raw, limits, deadline.signal);
+    const output = await runMailParser(raw, limits, deadline.signal, spoolAboveBytes, outputs);
     if (!output.headerLines.some((line) => line.key !== '')) throw new UnparseableMailError('the mail has no header section');
     // The top-level Content-Type is taken from the mail as sent: the repair relabels it UTF-8.
     const contentType = readContentType(output.headers);
     if (!needsCharsetRepair(output)) return toParsedMail(output, contentType, raw, limits);
     const splitter = { maxHeadSize: limits.maxHeaderBytes, maxChildNodes: limits.maxParts };
-    const repaired = await repairCharsets(raw, options.fallbackCharset, { splitter, signal: deadline.signal });
-    return toParsedMail(await runMailParser(repaired, limits, deadline.signal), contentType, raw, limits);
+    // Rare (wrong charset labels), so a spooled mail is read into memory for it.
+    const repaired = await repairCharsets(wholeBytes(raw), options.fallbackCharset, { splitter, signal: deadline.signal });
+    releaseAttachments(output);
+    return toParsedMail(await runMailParser(repaired, limits, deadline.signal, spoolAboveBytes, outputs), contentType, raw, limits);
   } catch (error) {
+    for (const output of outputs) releaseAttachments(output);
     throw asRejectedMail(error, limits, deadline.signal.aborted);
   } finally {
     clearTimeout(timer);
@@ -75,11 +85,24 @@ export async function parseMail(raw: Buffer, options: ParseMailOptions): Promise
  * How a mail is keyed for exactly-once (design.md): its Message-ID, or the SHA-256 of its raw
  * bytes when it has none (so the same id-less mail fetched twice is still one message).
  */
-export function identityOf(parsed: Pick<ParsedMail, 'messageId'> | null | undefined, raw: Buffer): string {
-  return parsed?.messageId ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+export function identityOf(parsed: Pick<ParsedMail, 'messageId'> | null | undefined, raw: MailBytes): string {
+  return parsed?.messageId ?? `sha256:${sha256Of(raw)}`;
 }
 
-function runMailParser(raw: Buffer, limits: MailLimits, signal: AbortSignal): Promise<MailParserOutput> {
+/** Hex SHA-256 of bytes in memory or spooled (read a piece at a time). */
+export function sha256Of(bytes: MailBytes): string {
+  const hash = createHash('sha256');
+  for (const piece of piecesOf(bytes, HASH_PIECE_BYTES, { reuse: true })) hash.update(piece);
+  return hash.digest('hex');
+}
+
+const HASH_PIECE_BYTES = 1024 * 1024;
+
+/**
+ * One mailparser run. `outputs` collects every run's output, so that a failure can release
+ * the attachments already spooled.
+ */
+function runMailParser(raw: MailBytes, limits: MailLimits, signal: AbortSignal, spoolAboveBytes: number, outputs: MailParserOutput[]): Promise<MailParserOutput> {
   return new Promise((resolve, reject) => {
     const parser = new MailParser({
       checksumAlgo: 'sha256',
@@ -100,7 +123,9 @@ function runMailParser(raw: Buffer, limits: MailLimits, signal: AbortSignal): Pr
       html: null,
       textConversionError: null,
       attachments: [],
+      spooling: new Set(),
     };
+    outputs.push(output);
     let settled = false;
     const settle = (error: Error | null): void => {
       if (settled) return;
@@ -128,27 +153,54 @@ function runMailParser(raw: Buffer, limits: MailLimits, signal: AbortSignal): Pr
       if (output.attachments.length >= limits.maxAttachments) {
         return settle(new TooComplexError(`the mail has more than ${limits.maxAttachments} attachments`));
       }
-      collectAttachment(data, output, settle);
+      collectAttachment(data, output, settle, spoolAboveBytes);
     });
     parser.on('error', (error: Error) => settle(error));
     parser.on('end', () => {
       output.headerLines = parser.headerLines || [];
       settle(null);
     });
-    parser.end(raw);
+    if (!isSpooled(raw)) return parser.end(raw);
+    // A spooled mail is read a piece at a time: it is never whole in this thread's memory.
+    const pieces = streamOf(raw);
+    pieces.on('error', (error: Error) => settle(error));
+    pieces.pipe(parser);
   });
 }
 
-function collectAttachment(data: AttachmentStream, output: MailParserOutput, settle: (error: Error | null) => void): void {
-  const chunks: Buffer[] = [];
-  data.content.on('data', (chunk: Buffer) => chunks.push(chunk));
+/**
+ * An attachment's decoded bytes: in memory, or, once they pass `spoolAboveBytes`, in a spool
+ * file (the pieces so far go first), so a 20 MB attachment is never held here, nor once more
+ * as the concatenation of its pieces.
+ */
+function collectAttachment(data: AttachmentStream, output: MailParserOutput, settle: (error: Error | null) => void, spoolAboveBytes: number): void {
+  let chunks: Buffer[] = [];
+  let inMemory = 0;
+  let spool: SpoolWriter | null = null;
+  data.content.on('data', (chunk: Buffer) => {
+    if (spool) return spool.append(chunk);
+    chunks.push(chunk);
+    inMemory += chunk.length;
+    if (inMemory <= spoolAboveBytes) return;
+    spool = new SpoolWriter();
+    output.spooling.add(spool);
+    for (const piece of chunks) spool.append(piece);
+    chunks = [];
+  });
   data.content.on('error', (error: Error) => settle(error));
   data.content.on('end', () => {
     const { content: _stream, release, ...fields } = data;
-    output.attachments.push({ ...fields, content: Buffer.concat(chunks) });
+    if (spool) output.spooling.delete(spool);
+    output.attachments.push({ ...fields, content: spool ? spool.finish() : Buffer.concat(chunks) });
     // mailparser waits for release() before it parses on.
     release?.();
   });
+}
+
+function releaseAttachments(output: MailParserOutput): void {
+  for (const attachment of output.attachments) releaseBytes(attachment.content);
+  for (const spool of output.spooling) spool.discard();
+  output.spooling.clear();
 }
 
 /**
@@ -170,7 +222,7 @@ function needsCharsetRepair(output: MailParserOutput): boolean {
   );
 }
 
-function toParsedMail(output: MailParserOutput, contentType: ContentTypeValue, raw: Buffer, limits: MailLimits): ParsedMail {
+function toParsedMail(output: MailParserOutput, contentType: ContentTypeValue, raw: MailBytes, limits: MailLimits): ParsedMail {
   const { headers, headerLines } = output;
   const html = output.html ? cleanText(output.html) : null;
   if (html && html.length > limits.maxHtmlChars) {
@@ -189,7 +241,7 @@ function toParsedMail(output: MailParserOutput, contentType: ContentTypeValue, r
       contentId,
       inline: !!contentId && (!!attachment.related || (html?.includes(`cid:${contentId}`) ?? false)),
       content: attachment.content,
-      sha256: attachment.checksum || createHash('sha256').update(attachment.content).digest('hex'),
+      sha256: attachment.checksum || sha256Of(attachment.content),
     };
   });
   const address = (key: 'from' | 'sender' | 'reply-to' | 'to' | 'cc') =>
@@ -228,12 +280,18 @@ function readContentType(headers: Headers): ContentTypeValue {
   return { mimeType: value.value.toLowerCase(), params: { ...value.params } };
 }
 
-/** A multipart whose closing delimiter (RFC 2046 §5.1.1: "--boundary--") never comes. */
-function isUnclosedMultipart(contentType: ContentTypeValue, raw: Buffer): boolean {
+/**
+ * A multipart whose closing delimiter (RFC 2046 §5.1.1: "--boundary--") never comes. Of a
+ * spooled mail the last 64 KB are searched: an epilogue longer than that is not mail.
+ */
+function isUnclosedMultipart(contentType: ContentTypeValue, raw: MailBytes): boolean {
   const boundary = contentType.params.boundary;
   if (!contentType.mimeType.startsWith('multipart/') || !boundary) return false;
-  return raw.lastIndexOf(`--${boundary}--`) < 0;
+  const tail = isSpooled(raw) ? readSpooled(raw, Math.max(0, raw.length - SPOOLED_TAIL_BYTES)) : raw;
+  return tail.lastIndexOf(`--${boundary}--`) < 0;
 }
+
+const SPOOLED_TAIL_BYTES = 64 * 1024;
 
 /** A base name without directories or control characters, at most 255 characters, extension kept. */
 function safeFilename(given: string | undefined, index: number, contentType: string): string {

@@ -1,3 +1,4 @@
+import type { MailBytes } from '../../core/spool/spooled-bytes';
 /**
  * A mail as the requests pipeline sees it: decoded, typed, and free of protocol and
  * library details (no mailparser header maps). Plain data only — no classes, no methods —
@@ -26,7 +27,8 @@ export interface ParsedAttachment {
   contentId: string | null;
   /** An inline image (or other part) the HTML shows through `cid:` rather than a file to download. */
   inline: boolean;
-  content: Buffer;
+  /** In memory, or in a spool file when large (core/spool): whoever holds the parsed mail last releases it. */
+  content: MailBytes;
   /** Hex SHA-256 of `content`: identical attachments are stored once. */
   sha256: string;
 }

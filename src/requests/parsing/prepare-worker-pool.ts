@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { isSpooled, watchBytes, type MailBytes, type SpooledBytes } from '../../core/spool/spooled-bytes';
 import type { MailboxPolicy } from '../pipeline/inbound-mail';
 import type { PreparedFields } from '../pipeline/prepare-steps';
 import type { PrepareAnswer, PrepareTask } from './prepare.worker';
@@ -55,9 +56,9 @@ interface Pending {
  * worker that crashes or exceeds the hard deadline fails only its own mails and is replaced.
  *
  * The raw mail is posted, not transferred: the fetch runner still needs it (quarantine keeps
- * the raw bytes). The mail sources hand over large mails in shared memory
- * (incoming/adapters/raw-mail-buffer.ts), which the worker then reads without a copy; the
- * attachments come back transferred, not copied.
+ * the raw bytes). The mail sources hand over large mails in shared memory or, the largest,
+ * in a spool file (incoming/adapters/raw-mail-buffer.ts), which the worker then reads without
+ * a copy; attachments come back transferred, not copied, the largest spooled.
  */
 @Injectable()
 export class PrepareWorkerPool implements OnModuleDestroy {
@@ -79,7 +80,7 @@ export class PrepareWorkerPool implements OnModuleDestroy {
     return this.slots.length;
   }
 
-  prepare(raw: Buffer, policy: MailboxPolicy, now: Date): Promise<PreparedFields> {
+  prepare(raw: MailBytes, policy: MailboxPolicy, now: Date): Promise<PreparedFields> {
     // Over the size limit the parse step only says "too large" and identify hashes the bytes:
     // no parsing to move off this thread, and no reason to start a worker or copy 25 MB into one.
     if (raw.length > policy.maxMailBytes) return prepareFields(raw, policy, now);
@@ -169,11 +170,15 @@ function oldestWaitMs(slot: Slot): number {
   return oldest === Infinity ? 0 : performance.now() - oldest;
 }
 
-/** Structured clone turns Buffers into Uint8Arrays: give attachment contents their Buffer back. */
+/**
+ * Structured clone turns Buffers into Uint8Arrays: give attachment contents their Buffer back.
+ * Spooled attachments are this thread's to release from now on (watched in case nobody does).
+ */
 function revive(fields: PreparedFields): PreparedFields {
   for (const attachment of fields.parsed?.attachments ?? []) {
-    const content = attachment.content as Uint8Array;
-    if (!Buffer.isBuffer(content)) attachment.content = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+    const content = attachment.content as Uint8Array | SpooledBytes;
+    if (isSpooled(content)) watchBytes(content);
+    else if (!Buffer.isBuffer(content)) attachment.content = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
   }
   return fields;
 }

@@ -4,13 +4,15 @@
  * here lets it use every core while the main thread does network and database work.
  */
 import { parentPort } from 'node:worker_threads';
+import { isSpooled, type SpooledBytes } from '../../core/spool/spooled-bytes';
 import type { MailboxPolicy } from '../pipeline/inbound-mail';
 import { prepareSteps, type PreparedFields } from '../pipeline/prepare-steps';
 import { prepareFields } from './prepared-fields';
 
 export interface PrepareTask {
   id: number;
-  raw: Uint8Array;
+  /** A Buffer arrives as a Uint8Array; spooled bytes as they are (the descriptor is the process's). */
+  raw: Uint8Array | SpooledBytes;
   policy: MailboxPolicy;
   now: number;
 }
@@ -22,7 +24,7 @@ const steps = prepareSteps();
 parentPort?.on('message', (task: PrepareTask) => {
   void (async () => {
     try {
-      const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
+      const raw = isSpooled(task.raw) ? task.raw : Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
       const fields = await prepareFields(raw, task.policy, new Date(task.now), steps);
       parentPort!.postMessage({ id: task.id, fields } satisfies PrepareAnswer, transferables(fields));
     } catch (error) {
@@ -40,6 +42,8 @@ parentPort?.on('message', (task: PrepareTask) => {
 function transferables(fields: PreparedFields): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const { content } of fields.parsed?.attachments ?? []) {
+    // A spooled attachment travels as its descriptor; the main thread releases it.
+    if (isSpooled(content)) continue;
     const buffer = content.buffer;
     if (buffer instanceof ArrayBuffer && content.byteOffset === 0 && content.byteLength === buffer.byteLength) buffers.add(buffer);
   }

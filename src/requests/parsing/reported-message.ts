@@ -1,3 +1,4 @@
+import { isSpooled, readSpooled, type MailBytes } from '../../core/spool/spooled-bytes';
 import { Libmime } from 'libmime';
 import type { ContentTypeValue, ParsedAttachment, ReportedMessage } from './parsed-mail';
 import { cleanLine, extractReferences, normalizeMessageId } from './mail-headers';
@@ -37,8 +38,8 @@ export function readReportedMessage(
   };
 }
 
-function readHeaderSection(content: Buffer): ReportedMessage['original'] {
-  const head = content.subarray(0, MAX_RETURNED_HEADER_BYTES);
+function readHeaderSection(content: MailBytes): ReportedMessage['original'] {
+  const head = isSpooled(content) ? readSpooled(content, 0, MAX_RETURNED_HEADER_BYTES) : content.subarray(0, MAX_RETURNED_HEADER_BYTES);
   const end = findHeaderEnd(head);
   const headers = libmime.decodeHeaders(head.subarray(0, end).toString('binary'));
   const first = (key: string): string | null => {

@@ -1,3 +1,4 @@
+import type { MailBytes } from '../../core/spool/spooled-bytes';
 import type { QuarantineReason } from '../parsing/mail-errors';
 import type { MailAddress, ParsedMail } from '../parsing/parsed-mail';
 
@@ -19,6 +20,8 @@ export interface MailboxPolicy {
   fallbackCharset: string;
   loopLimit: { count: number; minutes: number };
   maxMailBytes: number;
+  /** An attachment larger than this is decoded into a spool file (DESKMAIL_SPOOL_ABOVE_KB). */
+  spoolAboveBytes: number;
   /** The mailbox's first fetch (importExisting): old mail never gets acknowledgements. */
   firstImport: boolean;
 }
@@ -90,7 +93,8 @@ export interface Decision {
 }
 
 export interface InboundMail {
-  readonly raw: Buffer;
+  /** In memory, or spooled when large (core/spool). */
+  readonly raw: MailBytes;
   readonly mailbox: MailboxPolicy;
   /** parse step */
   parsed?: ParsedMail;
@@ -140,7 +144,7 @@ export interface PipelineStep {
   run(mail: InboundMail, context: StepContext): Promise<void>;
 }
 
-export function newInboundMail(raw: Buffer, mailbox: MailboxPolicy): InboundMail {
+export function newInboundMail(raw: MailBytes, mailbox: MailboxPolicy): InboundMail {
   return { raw, mailbox };
 }
 

@@ -1,3 +1,5 @@
+import type { AppConfig } from '../../core/config/app-config';
+import { releaseBytes, type MailBytes } from '../../core/spool/spooled-bytes';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AfterCommit } from '../../incoming/mail-intake.port';
@@ -53,7 +55,7 @@ export interface StoreContext extends DatabaseContext {
   readonly reads: BatchReads;
 }
 
-export function mailboxPolicy(mailbox: Mailbox, options: { firstImport: boolean; maxMailBytes: number }): MailboxPolicy {
+export function mailboxPolicy(mailbox: Mailbox, options: MailSizeSettings & { firstImport: boolean }): MailboxPolicy {
   return {
     id: mailbox.id,
     emailAddresses: mailbox.emailAddresses ?? [],
@@ -62,11 +64,15 @@ export function mailboxPolicy(mailbox: Mailbox, options: { firstImport: boolean;
     fallbackCharset: mailbox.incoming.fallbackCharset || 'windows-1252',
     loopLimit: mailbox.incoming.loopLimit ?? { count: 5, minutes: 60 },
     maxMailBytes: options.maxMailBytes,
+    spoolAboveBytes: options.spoolAboveBytes ?? Number.POSITIVE_INFINITY,
     firstImport: options.firstImport,
   };
 }
 
-export function newRequestMail(raw: Buffer, mailbox: Mailbox, options: { firstImport: boolean; maxMailBytes: number; receivedAt: Date | null }): RequestMail {
+/** The service's settings for mail size (app-config): what is too large, what is spooled (default: nothing). */
+export type MailSizeSettings = Pick<AppConfig, 'maxMailBytes'> & Partial<Pick<AppConfig, 'spoolAboveBytes'>>;
+
+export function newRequestMail(raw: MailBytes, mailbox: Mailbox, options: MailSizeSettings & { firstImport: boolean; receivedAt: Date | null }): RequestMail {
   return { raw, mailbox: mailboxPolicy(mailbox, options), mailboxEntity: mailbox, receivedAt: options.receivedAt };
 }
 
@@ -91,4 +97,10 @@ export function mailboxOf(mails: readonly RequestMail[]): string {
 export function onCommit(context: Pick<DatabaseContext, 'afterCommit'>, effect: () => void): void {
   if (context.afterCommit) context.afterCommit(effect);
   else effect();
+}
+
+/** Closes the spool files of a mail and of its large attachments; nothing for a mail in memory. */
+export function releaseMail(mail: Pick<RequestMail, 'raw' | 'parsed'>): void {
+  releaseBytes(mail.raw);
+  for (const attachment of mail.parsed?.attachments ?? []) releaseBytes(attachment.content);
 }

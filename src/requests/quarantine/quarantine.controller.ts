@@ -28,7 +28,7 @@ export class QuarantineController {
   @Header('X-Content-Type-Options', 'nosniff')
   async raw(@Param('id') id: string): Promise<StreamableFile> {
     const raw = await this.quarantine.raw(id);
-    return new StreamableFile(raw, { type: 'message/rfc822', length: raw.length, disposition: contentDisposition(`quarantine-${id}.eml`) });
+    return new StreamableFile(raw.content, { type: 'message/rfc822', length: raw.size, disposition: contentDisposition(`quarantine-${id}.eml`) });
   }
 
   @Post(':id/retry')

@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FindOptionsSelect } from 'typeorm';
+import { Readable } from 'node:stream';
+import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
+import { countParts, readParts, readWhole } from '../../core/database/byte-parts';
 import { CommitEffects } from '../../core/database/commit-effects';
+import type { MailBytes } from '../../core/spool/spooled-bytes';
 import { Database } from '../../core/database/database';
 import { ConflictError, NotFoundError } from '../../core/errors';
 import { Mailbox } from '../../mailboxes/mailbox.entity';
@@ -9,9 +13,10 @@ import type { ListQuarantineQuery, QuarantinedMailView, RetryResultView } from '
 import { RequestIntake } from '../intake/request-intake';
 import { quarantineOf } from '../steps/store.step';
 import { QuarantinedMail } from './quarantined-mail.entity';
+import { QUARANTINE_PARTS } from './quarantine.writer';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Every column but the raw bytes: lists never load mails. */
+/** The columns a view shows. */
 const LISTED: FindOptionsSelect<QuarantinedMail> = Object.fromEntries(
   ['id', 'mailboxId', 'reason', 'detail', 'size', 'receivedAt', 'subject', 'from', 'messageId', 'retries', 'lastRetryAt', 'createdAt'].map((column) => [column, true]),
 );
@@ -29,6 +34,7 @@ export class QuarantineService {
   constructor(
     @Inject(Database) private readonly db: Database,
     private readonly intake: RequestIntake,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async list(query: ListQuarantineQuery): Promise<{ messages: QuarantinedMailView[]; total: number; page: number; pageSize: number }> {
@@ -42,16 +48,18 @@ export class QuarantineService {
   }
 
   async get(id: string): Promise<QuarantinedMailView> {
-    return view(await this.find(id, false));
+    return view(await this.find(id));
   }
 
-  async raw(id: string): Promise<Buffer> {
-    const row = await this.find(id, true);
-    return Buffer.isBuffer(row.raw) ? row.raw : Buffer.from(row.raw as Uint8Array);
+  /** The mail as fetched, read from the database a part at a time as the client takes it. */
+  async raw(id: string): Promise<{ size: number; content: Readable }> {
+    const row = await this.find(id);
+    const parts = await this.db.run((em) => countParts(em, QUARANTINE_PARTS, row.id));
+    return { size: row.size, content: Readable.from(readParts(this.db, QUARANTINE_PARTS, row.id, parts)) };
   }
 
   async remove(id: string): Promise<void> {
-    await this.find(id, false);
+    await this.find(id);
     await this.db.run((em) => em.delete(QuarantinedMail, { id }));
   }
 
@@ -62,11 +70,18 @@ export class QuarantineService {
    * reason.
    */
   async retry(id: string): Promise<RetryResultView> {
-    const row = await this.find(id, true);
-    const raw = Buffer.isBuffer(row.raw) ? row.raw : Buffer.from(row.raw as Uint8Array);
+    const row = await this.find(id);
     const mailbox = await this.db.run((em) => em.findOne(Mailbox, { where: { id: row.mailboxId } }));
     if (!mailbox) throw new ConflictError(`the mailbox of this mail was deleted; there are no settings to retry it with`);
-    const context: IntakeContext = { mailbox, firstImport: true, receivedAt: row.receivedAt };
+    const raw = await readWhole(this.db, QUARANTINE_PARTS, row.id, row.size, this.config.spoolAboveBytes);
+    try {
+      return await this.retryMail(id, raw, { mailbox, firstImport: true, receivedAt: row.receivedAt });
+    } finally {
+      this.intake.release(raw);
+    }
+  }
+
+  private async retryMail(id: string, raw: MailBytes, context: IntakeContext): Promise<RetryResultView> {
     const prepared = await this.intake.prepare(raw, context);
     // Counted only when the retry commits: one that ends in quarantine again rolls back and counts nothing.
     const effects = new CommitEffects();
@@ -96,10 +111,8 @@ export class QuarantineService {
     }
   }
 
-  private async find(id: string, withRaw: boolean): Promise<QuarantinedMail> {
-    const row = UUID.test(id)
-      ? await this.db.run((em) => em.findOne(QuarantinedMail, { where: { id }, ...(withRaw ? {} : { select: LISTED }) }))
-      : null;
+  private async find(id: string): Promise<QuarantinedMail> {
+    const row = UUID.test(id) ? await this.db.run((em) => em.findOne(QuarantinedMail, { where: { id }, select: LISTED })) : null;
     if (!row) throw new NotFoundError('quarantined mail', id);
     return row;
   }

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { insertRows, type InsertColumn } from '../../core/database/insert-rows';
+import { insertParts, type PartsTable } from '../../core/database/byte-parts';
+import type { MailBytes } from '../../core/spool/spooled-bytes';
 
 export interface QuarantineEntry {
   mailboxId: string;
-  raw: Buffer;
+  raw: MailBytes;
   reason: string;
   detail: string;
   identity: string;
@@ -20,7 +22,6 @@ const QUARANTINE_COLUMNS: readonly InsertColumn[] = [
   ['mailbox_id', 'uuid'],
   ['reason', 'varchar'],
   ['detail', 'text'],
-  ['raw', 'bytea'],
   ['size', 'integer'],
   ['received_at', 'timestamptz'],
   ['identity', 'varchar'],
@@ -30,6 +31,9 @@ const QUARANTINE_COLUMNS: readonly InsertColumn[] = [
   ['requester_email', 'varchar'],
   ['subject_key', 'varchar'],
 ];
+
+/** Where quarantined mails' raw bytes are: quarantined_mail_part, by the row's id. */
+export const QUARANTINE_PARTS: PartsTable = { table: 'quarantined_mail_part', key: 'mail_id', keyType: 'uuid' };
 
 /** Keeps mails raw in quarantine, in the caller's transaction. */
 @Injectable()
@@ -49,7 +53,6 @@ export class QuarantineWriter {
         entry.mailboxId,
         entry.reason.slice(0, 64),
         entry.detail,
-        entry.raw,
         entry.raw.length,
         entry.receivedAt,
         entry.identity.slice(0, 1000),
@@ -61,6 +64,10 @@ export class QuarantineWriter {
       ]),
       'ON CONFLICT ("mailbox_id", "identity") DO NOTHING RETURNING id, identity',
     );
+    // The raw mails of the rows created, in parts (a spooled mail read a part at a time).
+    const rawByIdentity = new Map<string, MailBytes>();
+    for (const entry of entries) if (!rawByIdentity.has(entry.identity.slice(0, 1000))) rawByIdentity.set(entry.identity.slice(0, 1000), entry.raw);
+    await insertParts(em, QUARANTINE_PARTS, rows.map((row) => [String(row.id), rawByIdentity.get(row.identity)!] as const));
     const idByIdentity = new Map(rows.map((row) => [row.identity, String(row.id)]));
     return entries.map((entry) => {
       const identity = entry.identity.slice(0, 1000);

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 export const QUARANTINE_IDENTITY_CONSTRAINT = 'uq_quarantine_mailbox_identity';
 
@@ -26,9 +26,6 @@ export class QuarantinedMail {
   /** One sentence an admin can act on. */
   @Column('text')
   detail: string;
-
-  @Column('bytea')
-  raw: Buffer;
 
   @Column('integer')
   size: number;
@@ -63,4 +60,25 @@ export class QuarantinedMail {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
+}
+
+/**
+ * The raw mail of a quarantined mail in parts of at most 1 MiB (core/database/byte-parts.ts),
+ * numbered from 0: a 30 MB mail too large to import is kept and served without ever being
+ * whole in memory.
+ */
+@Entity('quarantined_mail_part')
+export class QuarantinedMailPart {
+  @PrimaryColumn('uuid')
+  mailId: string;
+
+  @PrimaryColumn('integer')
+  part: number;
+
+  @Column('bytea')
+  content: Buffer;
+
+  @ManyToOne(() => QuarantinedMail, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'mail_id', referencedColumnName: 'id' })
+  mail?: QuarantinedMail;
 }

@@ -18,7 +18,7 @@ export class ParseStep implements PipelineStep {
   async run(mail: InboundMail): Promise<void> {
     const limits = withDefaultLimits({ ...this.limits, maxMailBytes: mail.mailbox.maxMailBytes });
     try {
-      const parsed = await parseMail(mail.raw, { fallbackCharset: mail.mailbox.fallbackCharset, limits });
+      const parsed = await parseMail(mail.raw, { fallbackCharset: mail.mailbox.fallbackCharset, limits, spoolAboveBytes: mail.mailbox.spoolAboveBytes });
       mail.sanitizedHtml = parsed.html === null ? null : sanitizeMailHtml(parsed.html, limits);
       mail.parsed = parsed;
     } catch (error) {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { groupsOf } from '../../core/batching/groups';
 import { insertRows, type InsertColumn } from '../../core/database/insert-rows';
-import { BLOB_PART_BYTES } from '../entities/attachment-blob.entity';
+import { insertParts, type PartsTable } from '../../core/database/byte-parts';
+import type { MailBytes } from '../../core/spool/spooled-bytes';
 import { eventTime, subjectKey, type RequestMail } from '../pipeline/request-mail';
 import type { StepContext } from '../pipeline/inbound-mail';
 
@@ -47,12 +47,8 @@ const ATTACHMENT_COLUMNS: readonly InsertColumn[] = [
   ['sha256', 'varchar'],
 ];
 
-/**
- * A statement of blob parts carries at most this much content (one part when parts are full):
- * the driver copies a statement's parameters into one message, so this is what storing an
- * attachment of any size costs in memory beyond the attachment itself.
- */
-const BLOB_STATEMENT_BYTES = BLOB_PART_BYTES;
+/** Where attachment contents are: attachment_blob_part, by SHA-256. */
+export const BLOB_PARTS: PartsTable = { table: 'attachment_blob_part', key: 'sha256', keyType: 'varchar' };
 
 /**
  * Writes parsed incoming mails as messages of requests, with their attachments, a batch in
@@ -87,7 +83,7 @@ export class IncomingMessageWriter {
   }
 
   private async writeAttachments(em: EntityManager, messages: Array<MessageToWrite & { messageRowId: string }>): Promise<void> {
-    const blobs = new Map<string, Buffer>();
+    const blobs = new Map<string, MailBytes>();
     const rows: unknown[][] = [];
     for (const { mail, requestId, messageRowId } of messages) {
       mail.parsed!.attachments.forEach((attachment, position) => {
@@ -113,9 +109,10 @@ export class IncomingMessageWriter {
    * The contents this database does not have yet, in parts. Only a blob row this statement
    * created gets its parts (the same logo in every signature is sent once); a blob another
    * process is writing at this moment makes this INSERT wait for its commit and then yields
-   * nothing here: its parts come with it.
+   * nothing here: its parts come with it. Parts are read (from a spool file) just before the
+   * statement that sends them.
    */
-  private async writeBlobs(em: EntityManager, blobs: Map<string, Buffer>): Promise<void> {
+  private async writeBlobs(em: EntityManager, blobs: Map<string, MailBytes>): Promise<void> {
     if (blobs.size === 0) return;
     const created = await insertRows<{ sha256: string }>(
       em,
@@ -124,18 +121,8 @@ export class IncomingMessageWriter {
       [...blobs].map(([sha256, content]) => [sha256, content.length]),
       'ON CONFLICT ("sha256") DO NOTHING RETURNING sha256',
     );
-    const parts = created.flatMap(({ sha256 }) => blobParts(blobs.get(sha256)!).map((content, part) => [sha256, part, content] as const));
-    for (const group of groupsOf(parts, ([, , content]) => content.length, { bytes: BLOB_STATEMENT_BYTES })) {
-      await insertRows(em, 'attachment_blob_part', [['sha256', 'varchar'], ['part', 'integer'], ['content', 'bytea']], group);
-    }
+    await insertParts(em, BLOB_PARTS, created.map(({ sha256 }) => [sha256, blobs.get(sha256)!] as const));
   }
-}
-
-/** Views of `content` of BLOB_PART_BYTES each (no copy); an empty content is one empty part. */
-export function blobParts(content: Buffer): Buffer[] {
-  const parts: Buffer[] = [];
-  for (let start = 0; start < content.length || parts.length === 0; start += BLOB_PART_BYTES) parts.push(content.subarray(start, start + BLOB_PART_BYTES));
-  return parts;
 }
 
 function messageRow(mail: RequestMail, requestId: string, context: StepContext): unknown[] {

@@ -13,6 +13,7 @@ import type {
 import { ServerContext, hostPort, serverContext } from '../error-mapping';
 import { TranscriptRedactor } from '../transcript-redactor';
 import { RawMailBuffer } from '../raw-mail-buffer';
+import type { MailBytes } from '../../../core/spool/spooled-bytes';
 import { FetchPump } from './fetch-pump';
 import { createImapClient, imapAuth, imapFlowLogger } from './imap-client.factory';
 import { imapServerId, parseImapServerId, readImapCursor, toSourceCursor } from './imap-cursor';
@@ -154,15 +155,20 @@ export class ImapSource implements MailSource {
    * that ignore the partial range or answer late), each piece copied into a RawMailBuffer as
    * it arrives. Null when the message is gone; a message that disappears half way fails.
    */
-  private async download(uid: number, ref: MailRef): Promise<Buffer | null> {
+  private async download(uid: number, ref: MailRef): Promise<MailBytes | null> {
     const client = this.requireClient();
     const { commandMs, downloadMsPerMiB } = this.options.deadlines;
     const work = (async () => {
       const { meta, content } = await client.download(String(uid), undefined, { uid: true, chunkSize: STREAM_PIECE_BYTES });
       if (!content) return null;
-      const raw = new RawMailBuffer(meta?.expectedSize || ref.size);
-      for await (const piece of content as AsyncIterable<Buffer>) raw.append(piece);
-      return raw.toBuffer();
+      const raw = new RawMailBuffer(meta?.expectedSize || ref.size, this.options.spoolAboveBytes);
+      try {
+        for await (const piece of content as AsyncIterable<Buffer>) raw.append(piece);
+      } catch (error) {
+        raw.discard();
+        throw error;
+      }
+      return raw.toBytes();
     })();
     try {
       return await withDeadline(work, downloadDeadlineMs(ref.size, commandMs, downloadMsPerMiB), `no answer from ${this.where} to UID FETCH`, () => client.close());

@@ -63,7 +63,7 @@ describe('Pop3Client', () => {
     const stuffed = mail.replace(/^\./gm, '..');
     const transcript: string[] = [];
     const client = await clientFor({ 'RETR 2': `+OK ${mail.length} octets\r\n${stuffed}.\r\n` }, transcript);
-    const raw = await client.message('RETR 2', 5000, Buffer.byteLength(mail));
+    const raw = (await client.message('RETR 2', 5000, Buffer.byteLength(mail))) as Buffer;
     assert.equal(raw.toString(), mail);
     assert.equal(raw.byteLength, raw.buffer.byteLength, 'exactly the announced size, no copy');
     assert.ok(raw.buffer instanceof SharedArrayBuffer, 'shared with a parse worker without a copy');

@@ -3,6 +3,7 @@ import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'n
 import { ProtocolError } from '../../../core/errors';
 import { withDeadline } from '../../../core/net/deadline';
 import { RawMailBuffer } from '../raw-mail-buffer';
+import type { MailBytes } from '../../../core/spool/spooled-bytes';
 import type { TranscriptRedactor } from '../transcript-redactor';
 
 /** A `-ERR` (or otherwise unexpected) answer; `command` is the verb we sent, `response` the line. */
@@ -29,6 +30,8 @@ export interface Pop3ClientOptions {
   connectMs: number;
   commandMs: number;
   redactor: TranscriptRedactor;
+  /** A message larger than this goes to a spool file instead of memory. */
+  spoolAboveBytes?: number;
 }
 
 /** Status lines and message lines longer than this are a broken (or hostile) server. */
@@ -138,16 +141,21 @@ export class Pop3Client {
    * a large mail is never held as a list of lines plus their concatenation. A message is not
    * protocol: the transcript gets its line count.
    */
-  async message(line: string, deadlineMs: number, expectedBytes = 0): Promise<Buffer> {
+  async message(line: string, deadlineMs: number, expectedBytes = 0): Promise<MailBytes> {
     return this.readMultiLine(line, deadlineMs, async () => {
-      const raw = new RawMailBuffer(expectedBytes);
-      this.summarise(
-        await this.readBody((bodyLine) => {
-          raw.append(bodyLine);
-          raw.append(CRLF);
-        }),
-      );
-      return raw.toBuffer();
+      const raw = new RawMailBuffer(expectedBytes, this.options.spoolAboveBytes);
+      try {
+        this.summarise(
+          await this.readBody((bodyLine) => {
+            raw.append(bodyLine);
+            raw.append(CRLF);
+          }),
+        );
+      } catch (error) {
+        raw.discard();
+        throw error;
+      }
+      return raw.toBytes();
     });
   }
 

@@ -54,6 +54,7 @@ export class Pop3Source implements MailSource {
       connectMs: deadlines.connectMs,
       commandMs: deadlines.commandMs,
       redactor,
+      spoolAboveBytes: this.options.spoolAboveBytes,
     });
     try {
       await client.connect();

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+
+/**
+ * Bytes kept in a temporary file instead of memory: a large mail on its way from the server
+ * through a parse worker into the database, or one of its large attachments. Holding such
+ * a mail in memory costs its size at every step that keeps a copy (issue 5: "streamed, not
+ * held several times over"); in a file it costs the page cache, which is not the process's.
+ *
+ * The file is unlinked as soon as it is open: only the descriptor names it, so nothing is
+ * left on disk when the process dies, however it dies. Descriptors belong to the process,
+ * so a worker thread reads the same bytes through the same number; every read is positional
+ * (no shared file offset). This is plain data: it crosses postMessage as it is.
+ */
+export interface SpooledBytes {
+  readonly spooledFd: number;
+  /** The file's inode: a descriptor number can be reused once closed; the inode tells. */
+  readonly inode: number;
+  readonly length: number;
+}
+
+/** A mail's or an attachment's bytes: in memory, or spooled to a file when large. */
+export type MailBytes = Buffer | SpooledBytes;
+
+export function isSpooled(bytes: MailBytes | Uint8Array): bytes is SpooledBytes {
+  return !ArrayBuffer.isView(bytes) && typeof (bytes as SpooledBytes).spooledFd === 'number';
+}
+
+export function byteLength(bytes: MailBytes): number {
+  return bytes.length;
+}
+
+/** Where spool files are made: the system's temporary directory (TMPDIR). */
+export function spoolDirectory(): string {
+  return os.tmpdir();
+}
+
+/** Writes bytes into a new spool file, appending. */
+export class SpoolWriter {
+  private readonly fd: number;
+  private readonly inode: number;
+  private written = 0;
+
+  constructor(directory = spoolDirectory()) {
+    const file = path.join(directory, `deskmail-spool-${process.pid}-${randomUUID()}`);
+    this.fd = fs.openSync(file, 'wx+', 0o600);
+    fs.unlinkSync(file);
+    this.inode = fs.fstatSync(this.fd).ino;
+  }
+
+  get length(): number {
+    return this.written;
+  }
+
+  append(chunk: Uint8Array): void {
+    for (let done = 0; done < chunk.length; ) done += fs.writeSync(this.fd, chunk, done, chunk.length - done, this.written + done);
+    this.written += chunk.length;
+  }
+
+  /** The bytes written; whoever takes them closes them with releaseBytes. */
+  finish(): SpooledBytes {
+    return { spooledFd: this.fd, inode: this.inode, length: this.written };
+  }
+
+  /** Gives up the bytes (a download that failed half way). */
+  discard(): void {
+    releaseBytes(this.finish());
+  }
+}
+
+/** Bytes `start` to `end` (exclusive) of spooled bytes, read now (into `into` when given, which must be large enough). */
+export function readSpooled(bytes: SpooledBytes, start = 0, end = bytes.length, into?: Buffer): Buffer {
+  const length = Math.max(0, Math.min(end, bytes.length) - start);
+  const out = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+  for (let done = 0; done < length; ) {
+    const read = fs.readSync(bytes.spooledFd, out, done, length - done, start + done);
+    if (read === 0) throw new Error(`the spool file ended after ${start + done} of ${bytes.length} bytes`);
+    done += read;
+  }
+  return out;
+}
+
+/**
+ * The bytes in pieces of at most `pieceBytes`, each read when asked for. With `reuse`, the
+ * pieces of spooled bytes are read into one buffer, each over the one before: for consumers
+ * done with a piece before they ask for the next (a hash, a statement that was awaited), so
+ * a 25 MB mail does not leave 25 MB of pieces for the garbage collector.
+ */
+export function* piecesOf(bytes: MailBytes, pieceBytes: number, options: { reuse?: boolean } = {}): Generator<Buffer> {
+  const scratch = options.reuse && isSpooled(bytes) ? Buffer.allocUnsafe(Math.min(pieceBytes, bytes.length)) : undefined;
+  for (let start = 0; start < bytes.length; start += pieceBytes) {
+    const end = Math.min(bytes.length, start + pieceBytes);
+    yield isSpooled(bytes) ? readSpooled(bytes, start, end, scratch) : bytes.subarray(start, end);
+  }
+}
+
+/** A stream of the bytes, read a piece at a time. */
+export function streamOf(bytes: MailBytes, pieceBytes = 256 * 1024): Readable {
+  return Readable.from(piecesOf(bytes, pieceBytes), { objectMode: false });
+}
+
+/** All the bytes in memory: for the rare paths that need a whole mail at once (charset repair, quarantine). */
+export function wholeBytes(bytes: MailBytes): Buffer {
+  return isSpooled(bytes) ? readSpooled(bytes) : bytes;
+}
+
+/**
+ * Closes spooled bytes (the file goes with its descriptor); nothing for bytes in memory.
+ * Closing twice is harmless: a descriptor number reused since then names another inode and
+ * is left alone.
+ */
+export function releaseBytes(bytes: MailBytes | null | undefined): void {
+  if (!bytes || !isSpooled(bytes)) return;
+  unwatch(bytes);
+  try {
+    if (fs.fstatSync(bytes.spooledFd).ino !== bytes.inode) return;
+    fs.closeSync(bytes.spooledFd);
+  } catch {
+    // already closed
+  }
+}
+
+/**
+ * A backstop for spooled bytes whose holder forgot them (a fetch that failed half way): the
+ * descriptor is closed when the object is collected. Only the thread that will release the
+ * bytes watches them: a worker hands its spools over and must not close them when its copy
+ * of the object goes.
+ */
+const forgotten = new FinalizationRegistry<{ fd: number; inode: number }>(({ fd, inode }) =>
+  releaseBytes({ spooledFd: fd, inode, length: 0 }),
+);
+
+export function watchBytes<T extends MailBytes>(bytes: T): T {
+  if (isSpooled(bytes)) forgotten.register(bytes, { fd: bytes.spooledFd, inode: bytes.inode }, bytes);
+  return bytes;
+}
+
+function unwatch(bytes: SpooledBytes): void {
+  forgotten.unregister(bytes);
+}
