@@ -71,8 +71,11 @@ export const fetchScenario: BenchScenario = {
     const bareInsert = await bareInsertRate(mails);
     const imaps = await ourFetchRate(context, 'imaps', imapUser);
     const pops = await ourFetchRate(context, 'pops', popUser);
-    const bigUser = await fillMailbox([largeMail(25 * 2 ** 20), ...mixedCorpus(20, 7)], 'bench-large');
-    const large = await ourFetchRate(context, 'imaps', bigUser);
+    // 25 MiB plus headers is over the default 25 MiB limit: quarantined, raw kept. 25,000,000
+    // bytes is under it: parsed, its 18.5 MB attachment stored. Both paths, both measured.
+    const large = await ourFetchRate(context, 'imaps', await fillMailbox([largeMail(25 * 2 ** 20), ...mixedCorpus(20, 7)], 'bench-large'));
+    const imported = await ourFetchRate(context, 'imaps', await fillMailbox([largeMail(25_000_000), ...mixedCorpus(20, 8)], 'bench-imported'));
+    if (imported.summary.created < 21) throw new Error(`the 25,000,000-byte mail was not imported: ${JSON.stringify(imported.summary)}`);
     return {
       scenario: 'fetch',
       figures: {
@@ -83,6 +86,7 @@ export const fetchScenario: BenchScenario = {
         'IMAPS peak RSS MB': imaps.peakRssMb,
         ...Object.fromEntries(Object.entries(imaps.cpuMsPerMail).map(([who, ms]) => [`IMAPS CPU ms/mail, ${who}`, ms])),
         'peak RSS MB with a 25 MB mail': large.peakRssMb,
+        'peak RSS MB with a 25 MB mail imported': imported.peakRssMb,
       },
       baseline: { 'raw imapflow FETCH mails/s': round(rawFetch), 'bare INSERT (1 tx/mail) mails/s': round(bareInsert) },
       ratios: {
@@ -90,6 +94,7 @@ export const fetchScenario: BenchScenario = {
         'POP3S ÷ bare INSERT': { value: round(pops.perSecond / bareInsert), target: '≥ 1.0' },
         'IMAPS ÷ raw FETCH': { value: round(imaps.perSecond / rawFetch) },
         'peak RSS with a 25 MB mail (MB)': { value: large.peakRssMb, target: '< 150' },
+        'peak RSS with a 25 MB mail imported (MB)': { value: imported.peakRssMb, target: '< 150' },
       },
     };
   },
