@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { simpleParser, type AddressObject } from 'mailparser';
+import type { AddressObject } from 'mailparser';
 import { isSpooled, readSpooled, releaseBytes, type MailBytes } from '../core/spool/spooled-bytes';
 import { MailboxStateService } from '../mailboxes/mailbox-state.service';
 import { MailboxesService } from '../mailboxes/mailboxes.service';
@@ -77,6 +77,8 @@ async function headerPreview(raw: MailBytes): Promise<SampleMessage> {
   const start = isSpooled(raw) ? readSpooled(raw, 0, HEADER_PREVIEW_BYTES) : raw.subarray(0, HEADER_PREVIEW_BYTES);
   const blankLine = /\r?\n\r?\n/.exec(start.toString('latin1'));
   const headers = start.subarray(0, blankLine ? blankLine.index : start.length);
+  // Loaded here, not with the service: the main thread parses nothing else (parse workers do).
+  const { simpleParser } = require('mailparser') as typeof import('mailparser');
   const parsed = await simpleParser(Buffer.concat([headers, Buffer.from('\r\n\r\n')]));
   return {
     subject: parsed.subject ?? null,

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
 import type { AfterCommit, IntakeContext, IntakeItem, IntakeResult, MailIntake, PreparedMail } from '../../incoming/mail-intake.port';
 import { releaseBytes, type MailBytes } from '../../core/spool/spooled-bytes';
-import { sha256Of } from '../parsing/mail-parser';
+import { sha256Of } from '../parsing/mail-identity';
 import { RequestPipeline } from '../pipeline/request-pipeline';
 import { newRequestMail, onCommit, releaseMail, subjectKey, type RequestMail } from '../pipeline/request-mail';
 import { QuarantineWriter } from '../quarantine/quarantine.writer';

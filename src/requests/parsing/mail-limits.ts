@@ -1,3 +1,5 @@
+import { TooLargeError } from './mail-errors';
+
 /**
  * How much work one mail may cost. Every limit turns into a quarantine reason ("too large",
  * "too complex") instead of a stalled mailbox (issue 6, "Bounded work per mail").
@@ -44,4 +46,14 @@ export const DEFAULT_MAIL_LIMITS: Readonly<MailLimits> = Object.freeze({
 
 export function withDefaultLimits(limits?: Partial<MailLimits>): MailLimits {
   return { ...DEFAULT_MAIL_LIMITS, ...limits };
+}
+
+/** The quarantine reason of a mail of `bytes` over `maxMailBytes`; null when it is not. */
+export function tooLargeFor(bytes: number, limits: Pick<MailLimits, 'maxMailBytes'>): TooLargeError | null {
+  if (bytes <= limits.maxMailBytes) return null;
+  return new TooLargeError(`the mail is ${megabytes(bytes)}; this mailbox accepts at most ${megabytes(limits.maxMailBytes)}`);
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }

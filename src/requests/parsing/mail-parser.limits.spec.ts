@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { generateLargeMail, readMailFixture } from '../../../test/fixtures/mail/mail-fixtures';
 import { TooComplexError, TooLargeError, UnparseableMailError } from './mail-errors';
-import { identityOf, parseMail } from './mail-parser';
+import { identityOf } from './mail-identity';
+import { parseMail } from './mail-parser';
 
 const options = { fallbackCharset: 'windows-1252' };
 const MB = 1024 * 1024;

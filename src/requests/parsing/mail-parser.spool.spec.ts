@@ -4,7 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { isSpooled, readSpooled, releaseBytes, SpoolWriter, type SpooledBytes } from '../../core/spool/spooled-bytes';
 import { TooComplexError } from './mail-errors';
-import { identityOf, parseMail } from './mail-parser';
+import { identityOf } from './mail-identity';
+import { parseMail } from './mail-parser';
 
 function mailWith(files: Buffer[], messageId = true): Buffer {
   const parts = files.map((file, i) => `--b\r\nContent-Type: application/pdf; name="f${i}.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${file.toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`);

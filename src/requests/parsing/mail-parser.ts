@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
-import { isSpooled, piecesOf, readSpooled, releaseBytes, SpoolWriter, streamOf, wholeBytes, type MailBytes } from '../../core/spool/spooled-bytes';
+import { isSpooled, readSpooled, releaseBytes, SpoolWriter, streamOf, wholeBytes, type MailBytes } from '../../core/spool/spooled-bytes';
 import { MailParser } from 'mailparser';
 import type { AttachmentStream, HeaderLines, Headers, MessageText, StructuredHeader } from 'mailparser';
 import { Libmime } from 'libmime';
 import { isPlainUtf8, needsCharsetCare } from './charset-decoder';
 import { repairCharsets } from './charset-repair';
 import { htmlToPlainText } from './html-text-fallback';
-import { withDefaultLimits, type MailLimits } from './mail-limits';
-import { RejectedMailError, TooComplexError, TooLargeError, UnparseableMailError } from './mail-errors';
+import { tooLargeFor, withDefaultLimits, type MailLimits } from './mail-limits';
+import { RejectedMailError, TooComplexError, UnparseableMailError } from './mail-errors';
 import {
   cleanLine,
   cleanText,
@@ -18,6 +17,7 @@ import {
   readAutomationHeaders,
   toMailAddresses,
 } from './mail-headers';
+import { sha256Of } from './mail-identity';
 import type { ContentTypeValue, ParsedAttachment, ParsedMail } from './parsed-mail';
 import { readReportedMessage } from './reported-message';
 
@@ -53,9 +53,8 @@ const libmime = new Libmime();
  */
 export async function parseMail(raw: MailBytes, options: ParseMailOptions): Promise<ParsedMail> {
   const limits = withDefaultLimits(options.limits);
-  if (raw.length > limits.maxMailBytes) {
-    throw new TooLargeError(`the mail is ${megabytes(raw.length)}; this mailbox accepts at most ${megabytes(limits.maxMailBytes)}`);
-  }
+  const tooLarge = tooLargeFor(raw.length, limits);
+  if (tooLarge) throw tooLarge;
   if (raw.length === 0) throw new UnparseableMailError('the mail is empty');
 
   const deadline = new AbortController();
@@ -80,23 +79,6 @@ export async function parseMail(raw: MailBytes, options: ParseMailOptions): Prom
     clearTimeout(timer);
   }
 }
-
-/**
- * How a mail is keyed for exactly-once (design.md): its Message-ID, or the SHA-256 of its raw
- * bytes when it has none (so the same id-less mail fetched twice is still one message).
- */
-export function identityOf(parsed: Pick<ParsedMail, 'messageId'> | null | undefined, raw: MailBytes): string {
-  return parsed?.messageId ?? `sha256:${sha256Of(raw)}`;
-}
-
-/** Hex SHA-256 of bytes in memory or spooled (read a piece at a time). */
-export function sha256Of(bytes: MailBytes): string {
-  const hash = createHash('sha256');
-  for (const piece of piecesOf(bytes, HASH_PIECE_BYTES, { reuse: true })) hash.update(piece);
-  return hash.digest('hex');
-}
-
-const HASH_PIECE_BYTES = 1024 * 1024;
 
 /**
  * One mailparser run. `outputs` collects every run's output, so that a failure can release
@@ -318,6 +300,3 @@ function asRejectedMail(error: unknown, limits: MailLimits, deadlinePassed: bool
   return new UnparseableMailError(`the MIME structure could not be read: ${message}`, { cause: error });
 }
 
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}

@@ -1,5 +1,5 @@
 import { isPlausibleEmail } from '../parsing/mail-headers';
-import { identityOf } from '../parsing/mail-parser';
+import { identityOf } from '../parsing/mail-identity';
 import type { MailAddress } from '../parsing/parsed-mail';
 import type { InboundMail, PipelineStep } from '../pipeline/inbound-mail';
 
