@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -9,6 +10,15 @@ describe('loadConfig', () => {
     assert.equal(config.databaseUrl, null);
     assert.equal(config.enableOAuthTokensApi, false);
     assert.ok(config.dataDir.endsWith('data'));
+  });
+
+  it('leaves a core to the main thread: one parse worker per core but one, at least one; large mail spooled above 4 MiB', () => {
+    const config = loadConfig({});
+    assert.equal(config.parseWorkers, Math.max(1, os.availableParallelism() - 1));
+    assert.equal(loadConfig({ DESKMAIL_PARSE_WORKERS: '0' }).parseWorkers, 0);
+    assert.equal(config.spoolAboveBytes, 4 * 1024 * 1024);
+    assert.equal(loadConfig({ DESKMAIL_SPOOL_ABOVE_KB: '256' }).spoolAboveBytes, 256 * 1024);
+    assert.throws(() => loadConfig({ DESKMAIL_SPOOL_ABOVE_KB: '0' }), { message: /^DESKMAIL_SPOOL_ABOVE_KB: expected a whole number/ });
   });
 
   const refused: Array<[Record<string, string>, RegExp]> = [
