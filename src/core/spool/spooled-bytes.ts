@@ -54,6 +54,7 @@ export class SpoolWriter {
     this.fd = fs.openSync(file, 'wx+', 0o600);
     fs.unlinkSync(file);
     this.inode = fs.fstatSync(this.fd).ino;
+    observer?.('open', { spooledFd: this.fd, inode: this.inode });
   }
 
   get length(): number {
@@ -139,9 +140,23 @@ export function releaseBytes(bytes: MailBytes | null | undefined): void {
   try {
     if (fs.fstatSync(bytes.spooledFd).ino !== bytes.inode) return;
     fs.closeSync(bytes.spooledFd);
+    observer?.('close', bytes);
   } catch {
     // already closed
   }
+}
+
+/** Who is told when this thread opens or closes a spool file. */
+export type SpoolObserver = (event: 'open' | 'close', spool: Pick<SpooledBytes, 'spooledFd' | 'inode'>) => void;
+
+let observer: SpoolObserver | null = null;
+
+/**
+ * A parse worker reports the spool files it opens and closes to the pool: descriptors are the
+ * process's, so when a worker dies half way through a mail, the pool closes what it left open.
+ */
+export function observeSpools(next: SpoolObserver | null): void {
+  observer = next;
 }
 
 /**

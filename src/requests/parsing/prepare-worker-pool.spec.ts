@@ -1,6 +1,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { isSpooled, readSpooled, releaseBytes } from '../../core/spool/spooled-bytes';
 import type { AppConfig } from '../../core/config/app-config';
 import { fixtureMailbox } from '../../../test/fixtures/mail/mail-fixtures';
 import { PrepareWorkerPool } from './prepare-worker-pool';
@@ -92,4 +94,39 @@ describe('PrepareWorkerPool', () => {
     assert.equal(fields.parsed!.subject, 'mail 31');
     assert.equal(workers.size, 1);
   });
+
+  it('hands spooled attachments over, and closes what a worker stopped half way through a mail left open', async () => {
+    const spooling = fixtureMailbox({ acknowledge: false, spoolAboveBytes: 1024 });
+    const before = openSpoolFiles();
+    const small = randomBytes(100_000);
+    const idle = pool(1, { idleExitMs: 20 });
+    const fields = await idle.prepare(mail(40, small), spooling, new Date());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(idle.size, 0, 'the worker exited');
+    const [attachment] = fields.parsed!.attachments;
+    assert.ok(isSpooled(attachment.content) && readSpooled(attachment.content).equals(small), 'handed over in a spool file that outlives the worker');
+    releaseBytes(attachment.content);
+    assert.equal(openSpoolFiles(), before);
+
+    const stopped = pool(1);
+    const unfinished = stopped.prepare(mail(41, randomBytes(30_000_000)), { ...spooling, maxMailBytes: 64 * 1024 * 1024 }, new Date());
+    unfinished.catch(() => undefined);
+    const deadline = Date.now() + 30_000;
+    while (openSpoolFiles() === before) {
+      assert.ok(Date.now() < deadline, 'the worker started spooling');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await stopped.onModuleDestroy();
+    assert.equal(openSpoolFiles(), before, 'closed with the worker');
+  });
 });
+
+function openSpoolFiles(): number {
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`).includes('deskmail-spool-');
+    } catch {
+      return false;
+    }
+  }).length;
+}

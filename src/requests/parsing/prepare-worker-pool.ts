@@ -2,10 +2,10 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
-import { isSpooled, watchBytes, type MailBytes, type SpooledBytes } from '../../core/spool/spooled-bytes';
+import { isSpooled, releaseBytes, watchBytes, type MailBytes, type SpooledBytes } from '../../core/spool/spooled-bytes';
 import type { MailboxPolicy } from '../pipeline/inbound-mail';
 import type { PreparedFields } from '../pipeline/prepare-steps';
-import type { PrepareAnswer, PrepareTask } from './prepare.worker';
+import type { PrepareAnswer, PrepareTask, SpoolNotice } from './prepare.worker';
 import { prepareFields } from './prepared-fields';
 
 /** A worker that has not answered within this long is stuck on one mail: it is replaced. */
@@ -39,6 +39,8 @@ interface Slot {
   worker: Worker;
   /** Task ids in flight on this worker → when each was sent. */
   inFlight: Map<number, number>;
+  /** Spool files the worker has open (descriptor → inode) and has not handed over in an answer. */
+  spools: Map<number, number>;
   idleTimer: NodeJS.Timeout | null;
 }
 
@@ -100,7 +102,7 @@ export class PrepareWorkerPool implements OnModuleDestroy {
     this.closed = true;
     const slots = this.slots.splice(0);
     for (const slot of slots) if (slot.idleTimer) clearTimeout(slot.idleTimer);
-    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(slots.map((slot) => slot.worker.terminate().then(() => closeLeftSpools(slot))));
   }
 
   private pickSlot(): Slot {
@@ -112,22 +114,31 @@ export class PrepareWorkerPool implements OnModuleDestroy {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(path.join(__dirname, 'prepare.worker.js'), { resourceLimits: WORKER_LIMITS });
+    // trackUnmanagedFds off: Node would close every descriptor the worker opened when it exits,
+    // the spool files of attachments it handed over included. The pool closes what a stopped
+    // worker had not handed over (closeLeftSpools).
+    const worker = new Worker(path.join(__dirname, 'prepare.worker.js'), { resourceLimits: WORKER_LIMITS, trackUnmanagedFds: false });
     worker.unref();
-    const slot: Slot = { worker, inFlight: new Map(), idleTimer: null };
+    const slot: Slot = { worker, inFlight: new Map(), spools: new Map(), idleTimer: null };
     this.slots.push(slot);
-    worker.on('message', (answer: PrepareAnswer) => this.settle(answer));
+    worker.on('message', (message: PrepareAnswer | SpoolNotice) => ('spool' in message ? noteSpool(slot, message) : this.settle(slot, message)));
     worker.on('error', (error) => this.replace(slot, error));
     worker.on('exit', () => this.replace(slot, new Error('the parse worker stopped')));
     return slot;
   }
 
-  private settle(answer: PrepareAnswer): void {
+  private settle(slot: Slot, answer: PrepareAnswer): void {
+    // Spooled attachments in the answer are this thread's now; the worker no longer holds them.
+    const handedOver = 'fields' in answer ? spooledAttachments(answer.fields) : [];
+    for (const spool of handedOver) slot.spools.delete(spool.spooledFd);
     const task = this.pending.get(answer.id);
-    if (!task) return;
+    if (!task) {
+      // An answer after its task was given up: nobody will take these.
+      for (const spool of handedOver) releaseBytes(spool);
+      return;
+    }
     this.pending.delete(answer.id);
     clearTimeout(task.timer);
-    const { slot } = task;
     slot.inFlight.delete(answer.id);
     if (slot.inFlight.size === 0 && this.slots.includes(slot)) {
       slot.idleTimer = setTimeout(() => this.retire(slot), this.timing.idleExitMs);
@@ -142,7 +153,7 @@ export class PrepareWorkerPool implements OnModuleDestroy {
     const index = this.slots.indexOf(slot);
     if (index === -1 || slot.inFlight.size > 0) return;
     this.slots.splice(index, 1);
-    void slot.worker.terminate();
+    void slot.worker.terminate().then(() => closeLeftSpools(slot));
   }
 
   /** Fails the worker's tasks and takes it out of the pool; the next task spawns a fresh one. */
@@ -159,8 +170,23 @@ export class PrepareWorkerPool implements OnModuleDestroy {
       task.reject(error);
     }
     slot.inFlight.clear();
-    void slot.worker.terminate();
+    void slot.worker.terminate().then(() => closeLeftSpools(slot));
   }
+}
+
+function noteSpool(slot: Slot, { spool }: SpoolNotice): void {
+  if (spool.event === 'open') slot.spools.set(spool.spooledFd, spool.inode);
+  else if (slot.spools.get(spool.spooledFd) === spool.inode) slot.spools.delete(spool.spooledFd);
+}
+
+/** What a stopped worker had spooled and not handed over (it died half way through a mail): closed. */
+function closeLeftSpools(slot: Slot): void {
+  for (const [spooledFd, inode] of slot.spools) releaseBytes({ spooledFd, inode, length: 0 });
+  slot.spools.clear();
+}
+
+function spooledAttachments(fields: PreparedFields): SpooledBytes[] {
+  return (fields.parsed?.attachments ?? []).map((attachment) => attachment.content as Uint8Array | SpooledBytes).filter(isSpooled);
 }
 
 /** How long the oldest mail in flight on a worker has been waiting for it. */

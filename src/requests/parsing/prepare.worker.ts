@@ -4,7 +4,7 @@
  * here lets it use every core while the main thread does network and database work.
  */
 import { parentPort } from 'node:worker_threads';
-import { isSpooled, type SpooledBytes } from '../../core/spool/spooled-bytes';
+import { isSpooled, observeSpools, type SpooledBytes } from '../../core/spool/spooled-bytes';
 import type { MailboxPolicy } from '../pipeline/inbound-mail';
 import { prepareSteps, type PreparedFields } from '../pipeline/prepare-steps';
 import { prepareFields } from './prepared-fields';
@@ -19,7 +19,14 @@ export interface PrepareTask {
 
 export type PrepareAnswer = { id: number; fields: PreparedFields } | { id: number; error: string };
 
+/** A spool file this worker opened or closed (core/spool): the pool closes what a dead worker left open. */
+export interface SpoolNotice {
+  spool: { event: 'open' | 'close'; spooledFd: number; inode: number };
+}
+
 const steps = prepareSteps();
+
+observeSpools((event, { spooledFd, inode }) => parentPort?.postMessage({ spool: { event, spooledFd, inode } } satisfies SpoolNotice));
 
 parentPort?.on('message', (task: PrepareTask) => {
   void (async () => {
