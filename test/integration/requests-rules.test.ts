@@ -3,7 +3,6 @@
 // once), request creation switched off, the loop breaker, and the sample-mail dry run.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Database } from '../../src/core/database/database';
 import { MAIL_INTAKE, type MailIntake } from '../../src/incoming/mail-intake.port';
@@ -11,6 +10,7 @@ import { Mailbox } from '../../src/mailboxes/mailbox.entity';
 import { deliver, listMessages, resetUidValidity } from '../support/dovecot';
 import { createDatabase, dropDatabase } from '../support/postgres';
 import { startTestService, type ServiceUnderTest } from '../support/service';
+import { openSpoolFiles } from '../support/spool';
 import { deliverAll, fetchNow, helpdeskMailbox, ledgerByUid, mail, messageIdOf, quarantineOf, requestDetail, sql, unique } from './requests.helpers';
 
 describe('the rules of mail into requests', () => {
@@ -191,13 +191,6 @@ describe('the rules of mail into requests', () => {
 
   it('takes mail and attachments above the spool limit through spool files: byte for byte, none left open', async () => {
     const spooling = await startTestService({ env: { DESKMAIL_SPOOL_ABOVE_KB: '256', DESKMAIL_MAX_MAIL_MB: '2' } });
-    const openSpoolFiles = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/self/fd/${fd}`).includes('deskmail-spool-');
-      } catch {
-        return false;
-      }
-    }).length;
     try {
       const mailbox = await helpdeskMailbox(spooling.api, { prefix: 'spool' });
       const content = randomBytes(1_200_000);

@@ -29,11 +29,6 @@ export function isSpooled(bytes: MailBytes | Uint8Array): bytes is SpooledBytes 
   return !ArrayBuffer.isView(bytes) && typeof (bytes as SpooledBytes).spooledFd === 'number';
 }
 
-/** Where spool files are made: the system's temporary directory (TMPDIR). */
-export function spoolDirectory(): string {
-  return os.tmpdir();
-}
-
 /** Pieces smaller than this are gathered before they are written. */
 const WRITE_BYTES = 256 * 1024;
 
@@ -49,7 +44,8 @@ export class SpoolWriter {
   private readonly pending = Buffer.allocUnsafe(WRITE_BYTES);
   private pendingBytes = 0;
 
-  constructor(directory = spoolDirectory()) {
+  /** `directory`: the system's temporary directory (TMPDIR) unless given. */
+  constructor(directory = os.tmpdir()) {
     const file = path.join(directory, `deskmail-spool-${process.pid}-${randomUUID()}`);
     this.fd = fs.openSync(file, 'wx+', 0o600);
     fs.unlinkSync(file);

@@ -4,10 +4,10 @@ import type { EntityManager } from 'typeorm';
 import { countParts, readParts } from '../../core/database/byte-parts';
 import { Database } from '../../core/database/database';
 import { NotFoundError } from '../../core/errors';
+import { BLOB_PARTS } from '../entities/attachment-blob.entity';
 import { Attachment } from '../entities/attachment.entity';
 import { Message } from '../entities/message.entity';
 import { Request, type RequestStatus } from '../entities/request.entity';
-import { BLOB_PARTS } from '../storage/incoming-message.writer';
 import type { ListRequestsQuery, MessageView, RequestSummaryView, RequestView } from './requests.dto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

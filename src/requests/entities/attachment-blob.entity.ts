@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import type { PartsTable } from '../../core/database/byte-parts';
 
 /**
  * Attachment contents, content-addressed: one row per distinct content, whatever the number
@@ -36,3 +37,6 @@ export class AttachmentBlobPart {
   @JoinColumn({ name: 'sha256', referencedColumnName: 'sha256' })
   blob?: AttachmentBlob;
 }
+
+/** Where attachment contents are, for core/database/byte-parts.ts: attachment_blob_part, by SHA-256. */
+export const BLOB_PARTS: PartsTable = { table: 'attachment_blob_part', key: 'sha256', keyType: 'varchar' };

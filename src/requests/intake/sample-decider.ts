@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../core/config/app-config';
-import { releaseBytes, type MailBytes } from '../../core/spool/spooled-bytes';
+import type { MailBytes } from '../../core/spool/spooled-bytes';
 import { Database } from '../../core/database/database';
 import type { SampleDecider } from '../../incoming/sample-mail.service';
 import { SAMPLE_TEXT_CHARS, type SampleMessage } from '../../incoming/sample-mail.types';
 import type { Mailbox } from '../../mailboxes/mailbox.entity';
 import type { MailAddress, ParsedMail } from '../parsing/parsed-mail';
 import type { Decision } from '../pipeline/inbound-mail';
-import { newRequestMail } from '../pipeline/request-mail';
+import { newRequestMail, releaseAttachments } from '../pipeline/request-mail';
 import { RequestPipeline } from '../pipeline/request-pipeline';
 
 /**
@@ -35,7 +35,7 @@ export class PipelineSampleDecider implements SampleDecider {
       return { decision: { ...decision }, message: mail.parsed ? sampleMessageOf(mail.parsed) : null };
     } finally {
       // The raw mail is the caller's; large attachments spooled while parsing are ours.
-      for (const attachment of mail.parsed?.attachments ?? []) releaseBytes(attachment.content);
+      releaseAttachments(mail);
     }
   }
 }

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import { isSpooled, readSpooled, releaseBytes, SpoolWriter, type SpooledBytes } from '../../core/spool/spooled-bytes';
 import { TooComplexError } from './mail-errors';
 import { identityOf } from './mail-identity';
 import { parseMail } from './mail-parser';
+import { openSpoolFiles } from '../../../test/support/spool';
 
 function mailWith(files: Buffer[], messageId = true): Buffer {
   const parts = files.map((file, i) => `--b\r\nContent-Type: application/pdf; name="f${i}.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${file.toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`);
@@ -17,16 +17,6 @@ function spooled(bytes: Buffer): SpooledBytes {
   const spool = new SpoolWriter();
   spool.append(bytes);
   return spool.finish();
-}
-
-function openSpoolFiles(): number {
-  return fs.readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return fs.readlinkSync(`/proc/self/fd/${fd}`).includes('deskmail-spool-');
-    } catch {
-      return false;
-    }
-  }).length;
 }
 
 describe('parseMail on spooled mail', () => {

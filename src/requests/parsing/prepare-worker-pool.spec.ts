@@ -1,11 +1,11 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import { isSpooled, readSpooled, releaseBytes } from '../../core/spool/spooled-bytes';
 import type { AppConfig } from '../../core/config/app-config';
 import { fixtureMailbox } from '../../../test/fixtures/mail/mail-fixtures';
 import { PrepareWorkerPool } from './prepare-worker-pool';
+import { openSpoolFiles } from '../../../test/support/spool';
 
 const policy = fixtureMailbox({ acknowledge: false });
 
@@ -121,12 +121,3 @@ describe('PrepareWorkerPool', () => {
   });
 });
 
-function openSpoolFiles(): number {
-  return fs.readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return fs.readlinkSync(`/proc/self/fd/${fd}`).includes('deskmail-spool-');
-    } catch {
-      return false;
-    }
-  }).length;
-}

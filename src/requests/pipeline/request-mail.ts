@@ -102,5 +102,10 @@ export function onCommit(context: Pick<DatabaseContext, 'afterCommit'>, effect: 
 /** Closes the spool files of a mail and of its large attachments; nothing for a mail in memory. */
 export function releaseMail(mail: Pick<RequestMail, 'raw' | 'parsed'>): void {
   releaseBytes(mail.raw);
+  releaseAttachments(mail);
+}
+
+/** Closes the spool files its parse made (large attachments); the raw mail is left to its holder. */
+export function releaseAttachments(mail: Pick<RequestMail, 'parsed'>): void {
   for (const attachment of mail.parsed?.attachments ?? []) releaseBytes(attachment.content);
 }

@@ -12,8 +12,7 @@ import type { IntakeContext } from '../../incoming/mail-intake.port';
 import type { ListQuarantineQuery, QuarantinedMailView, RetryResultView } from '../api/requests.dto';
 import { RequestIntake } from '../intake/request-intake';
 import { quarantineOf } from '../steps/store.step';
-import { QuarantinedMail } from './quarantined-mail.entity';
-import { QUARANTINE_PARTS } from './quarantine.writer';
+import { QUARANTINE_PARTS, QuarantinedMail } from './quarantined-mail.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The columns a view shows. */

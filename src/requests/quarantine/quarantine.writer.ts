@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { insertRows, type InsertColumn } from '../../core/database/insert-rows';
-import { insertParts, type PartsTable } from '../../core/database/byte-parts';
+import { insertParts } from '../../core/database/byte-parts';
+import { QUARANTINE_PARTS } from './quarantined-mail.entity';
 import type { MailBytes } from '../../core/spool/spooled-bytes';
 
 export interface QuarantineEntry {
@@ -31,9 +32,6 @@ const QUARANTINE_COLUMNS: readonly InsertColumn[] = [
   ['requester_email', 'varchar'],
   ['subject_key', 'varchar'],
 ];
-
-/** Where quarantined mails' raw bytes are: quarantined_mail_part, by the row's id. */
-export const QUARANTINE_PARTS: PartsTable = { table: 'quarantined_mail_part', key: 'mail_id', keyType: 'uuid' };
 
 /** Keeps mails raw in quarantine, in the caller's transaction. */
 @Injectable()

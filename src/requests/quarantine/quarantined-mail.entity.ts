@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { PartsTable } from '../../core/database/byte-parts';
 
 export const QUARANTINE_IDENTITY_CONSTRAINT = 'uq_quarantine_mailbox_identity';
 
@@ -82,3 +83,6 @@ export class QuarantinedMailPart {
   @JoinColumn({ name: 'mail_id', referencedColumnName: 'id' })
   mail?: QuarantinedMail;
 }
+
+/** Where quarantined mails' raw bytes are, for core/database/byte-parts.ts: quarantined_mail_part, by the row's id. */
+export const QUARANTINE_PARTS: PartsTable = { table: 'quarantined_mail_part', key: 'mail_id', keyType: 'uuid' };

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { insertRows, type InsertColumn } from '../../core/database/insert-rows';
-import { insertParts, type PartsTable } from '../../core/database/byte-parts';
+import { insertParts } from '../../core/database/byte-parts';
+import { BLOB_PARTS } from '../entities/attachment-blob.entity';
 import type { MailBytes } from '../../core/spool/spooled-bytes';
 import { eventTime, subjectKey, type RequestMail } from '../pipeline/request-mail';
 import type { StepContext } from '../pipeline/inbound-mail';
@@ -47,8 +48,6 @@ const ATTACHMENT_COLUMNS: readonly InsertColumn[] = [
   ['sha256', 'varchar'],
 ];
 
-/** Where attachment contents are: attachment_blob_part, by SHA-256. */
-export const BLOB_PARTS: PartsTable = { table: 'attachment_blob_part', key: 'sha256', keyType: 'varchar' };
 
 /**
  * Writes parsed incoming mails as messages of requests, with their attachments, a batch in
