@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { isSpooled, piecesOf, SpoolWriter, watchBytes, type MailBytes } from '../spool/spooled-bytes';
 import type { Database } from './database';
+import { copyParts, encodeKey, pgClientOf, type PartRow } from './copy-parts';
 import { insertRows } from './insert-rows';
 
 /**
@@ -19,11 +20,16 @@ export interface PartsTable {
 }
 
 /**
- * Inserts each value's parts, numbered from 0; small values share a statement, up to
- * PART_BYTES of content per statement. Parts of spooled bytes are read one at a time into
- * the same buffer, each sent in a statement of its own. An empty value is one empty part.
+ * Inserts each value's parts, numbered from 0. An empty value is one empty part.
+ *
+ * On PostgreSQL one COPY carries them all, each part written to the socket as it is; parts
+ * of spooled bytes are read one at a time into the same buffer. On PGlite (no COPY from a
+ * client stream) small values share an INSERT, up to PART_BYTES of content per statement,
+ * and a spooled value's parts go one per statement.
  */
 export async function insertParts(em: EntityManager, where: PartsTable, values: Iterable<readonly [key: string, content: MailBytes]>): Promise<void> {
+  const client = pgClientOf(em);
+  if (client) return copyParts(client, where.table, where.key, partRows(where, values));
   let statement: Array<[string, number, Buffer]> = [];
   let bytes = 0;
   const send = async () => {
@@ -42,6 +48,15 @@ export async function insertParts(em: EntityManager, where: PartsTable, values: 
     }
   }
   await send();
+}
+
+/** The COPY rows of `values`: each part read when the previous one has been written. */
+function* partRows(where: PartsTable, values: Iterable<readonly [key: string, content: MailBytes]>): Generator<PartRow> {
+  for (const [key, content] of values) {
+    const encodedKey = encodeKey(key, where.keyType);
+    let part = 0;
+    for (const piece of partsOf(content, { reuse: true })) yield { key: encodedKey, part: part++, content: piece };
+  }
 }
 
 /** The value in parts of PART_BYTES, each read when asked for (views, for bytes in memory). */
