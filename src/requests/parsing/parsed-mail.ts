@@ -96,7 +96,10 @@ export interface ParsedMail {
   date: Date | null;
   /** Plain text: the text/plain parts, or the HTML converted to text when there is none. */
   text: string;
-  /** The text/html parts as sent — UNSAFE, sanitize before storing or showing. Null when none. */
+  /**
+   * The text/html parts as sent — UNSAFE, sanitize before storing or showing. Null when none,
+   * and null in what the prepare steps hand on (prepared-fields.ts): `sanitizedHtml` is kept.
+   */
   html: string | null;
   attachments: ParsedAttachment[];
   contentType: ContentTypeValue;

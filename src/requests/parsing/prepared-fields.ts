@@ -10,5 +10,8 @@ export async function prepareFields(raw: MailBytes, policy: MailboxPolicy, now: 
   const mail = await runSteps(steps, newInboundMail(raw, policy), { sideEffects: true, now });
   const fields: Record<string, unknown> = {};
   for (const key of PREPARED_FIELDS) if (mail[key] !== undefined) fields[key] = mail[key];
+  // The HTML as sent is only an input of sanitizing: what is stored and shown is
+  // sanitizedHtml. Not carrying it spares a copy of every HTML body between threads.
+  if (mail.parsed) fields.parsed = { ...mail.parsed, html: null };
   return fields as PreparedFields;
 }
