@@ -1,14 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MIGRATIONS } from '../../migrations';
-import { ENTITIES } from '../../src/app.entities';
 import { insertParts, PART_BYTES, readWhole, type PartsTable } from '../../src/core/database/byte-parts';
 import { pgClientOf } from '../../src/core/database/copy-parts';
-import { createDataSource } from '../../src/core/database/data-source.factory';
-import { Database } from '../../src/core/database/database';
-import { runMigrations } from '../../src/core/database/migrate';
+import type { Database } from '../../src/core/database/database';
 import { isSpooled, releaseBytes, SpoolWriter, type MailBytes } from '../../src/core/spool/spooled-bytes';
-import { createDatabase, dropDatabase } from '../support/postgres';
+import { openTestDatabase } from '../support/database';
 
 const BY_UUID: PartsTable = { table: 'probe_uuid_part', key: 'owner', keyType: 'uuid' };
 const BY_NAME: PartsTable = { table: 'probe_name_part', key: 'name', keyType: 'varchar' };
@@ -72,19 +68,12 @@ function roundTrips(database: () => Database): void {
 
 describe('byte parts on PostgreSQL (COPY … FROM STDIN, binary)', () => {
   let db: Database;
-  let url: string;
+  let close: () => Promise<void>;
   before(async () => {
-    url = await createDatabase();
-    const dataSource = createDataSource({ databaseUrl: url, pgliteDir: null, entities: ENTITIES, migrations: MIGRATIONS });
-    await dataSource.initialize();
-    await runMigrations(dataSource, false);
-    db = new Database(dataSource, false);
+    ({ db, close } = await openTestDatabase('postgres'));
     await createProbeTables(db);
   });
-  after(async () => {
-    await db.dataSource.destroy();
-    await dropDatabase(url);
-  });
+  after(() => close());
 
   it('writes through node-postgres COPY inside a transaction', async () => {
     assert.ok(await db.transaction(async (em) => pgClientOf(em) !== null));
@@ -122,14 +111,12 @@ describe('byte parts on PostgreSQL (COPY … FROM STDIN, binary)', () => {
 
 describe('byte parts on the embedded PGlite (parameterised INSERT)', () => {
   let db: Database;
+  let close: () => Promise<void>;
   before(async () => {
-    const dataSource = createDataSource({ databaseUrl: null, pgliteDir: null, entities: ENTITIES, migrations: MIGRATIONS });
-    await dataSource.initialize();
-    await runMigrations(dataSource, true);
-    db = new Database(dataSource, true);
+    ({ db, close } = await openTestDatabase('embedded'));
     await createProbeTables(db);
   });
-  after(async () => db.dataSource.destroy());
+  after(() => close());
 
   it('has no node-postgres client to COPY through', async () => {
     assert.equal(await db.transaction(async (em) => pgClientOf(em)), null);

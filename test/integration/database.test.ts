@@ -8,6 +8,7 @@ import { createDataSource, createEmbeddedDatabase, embeddedDataDir } from '../..
 import { Database } from '../../src/core/database/database';
 import { runMigrations } from '../../src/core/database/migrate';
 import { createDatabase, dropDatabase } from '../support/postgres';
+import { openTestDatabase } from '../support/database';
 import { makeTempDir, removeDir } from '../support/tmp';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,13 +41,9 @@ async function bodyStorage(db: Database): Promise<string[]> {
 
 describe('Database on the embedded PGlite', () => {
   let db: Database;
-  before(async () => {
-    const dataSource = createDataSource({ databaseUrl: null, pgliteDir: null, entities: ENTITIES, migrations: MIGRATIONS });
-    await dataSource.initialize();
-    await runMigrations(dataSource, true);
-    db = new Database(dataSource, true);
-  });
-  after(async () => db.dataSource.destroy());
+  let close: () => Promise<void>;
+  before(async () => ({ db, close } = await openTestDatabase('embedded')));
+  after(() => close());
 
   it('keeps a committed row when an overlapping transaction rolls back (PGlite has one session)', async () => {
     assert.deepEqual(await overlappingTransactions(db), ['kept']);
@@ -141,18 +138,9 @@ describe('the embedded database on disk', () => {
 
 describe('Database on PostgreSQL', () => {
   let db: Database;
-  let url: string;
-  before(async () => {
-    url = await createDatabase();
-    const dataSource = createDataSource({ databaseUrl: url, pgliteDir: null, entities: ENTITIES, migrations: MIGRATIONS });
-    await dataSource.initialize();
-    await runMigrations(dataSource, false);
-    db = new Database(dataSource, false);
-  });
-  after(async () => {
-    await db.dataSource.destroy();
-    await dropDatabase(url);
-  });
+  let close: () => Promise<void>;
+  before(async () => ({ db, close } = await openTestDatabase('postgres')));
+  after(() => close());
 
   it('keeps a committed row when an overlapping transaction rolls back', async () => {
     assert.deepEqual(await overlappingTransactions(db), ['kept']);
