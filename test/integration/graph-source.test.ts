@@ -4,12 +4,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { ProtocolError } from '../../src/core/errors';
+import { isSpooled, readSpooled, releaseBytes } from '../../src/core/spool/spooled-bytes';
 import { GraphSource } from '../../src/incoming/adapters/graph/graph.source';
 import { createMailSource } from '../../src/incoming/adapters/source.registry';
 import type { MailRef, MailSource, MailSourceOptions, SourceCursor } from '../../src/incoming/mail-source.port';
 import { testEnv } from '../support/env';
 import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulator';
 import { TEST_DEADLINES, collect, numberedMail, oauthAccount, type OAuthAccount } from '../support/graph-emulator-testkit';
+import { buildTestMail } from '../support/mail';
+import { openSpoolFiles } from '../support/spool';
 
 const env = testEnv();
 let graph: GraphEmulator;
@@ -72,6 +75,39 @@ describe('GraphSource lists, fetches and acknowledges', () => {
 
     await source.acknowledge(listed.messages.slice(0, 2), 'markRead');
     assert.deepEqual(graph.messages(account.address).map((m) => m.isRead), [true, true, false]);
+  });
+
+  it('streams $value into a spool file above spoolAboveBytes, byte for byte (gzip from Graph undone on the way), small mails in memory', async () => {
+    const account = await oauthAccount('graph-');
+    const [small] = deliver(account.address, 1);
+    const big = buildTestMail({ subject: 'a 3 MB mail', body: Array.from({ length: 40_000 }, (_, i) => `line ${i} `.padEnd(76, 'x')).join('\r\n') });
+    graph.addMessage(account.address, big.raw);
+    const spoolsBefore = openSpoolFiles();
+    const source = await connected(options(account, { spoolAboveBytes: 1024 * 1024 }));
+    const [inMemory, spooled] = await collect(source.fetch((await source.listNew(null, { limit: 10 })).messages));
+    assert.ok(Buffer.isBuffer(inMemory.raw) && inMemory.raw.toString().includes(small));
+    assert.ok(isSpooled(spooled.raw), 'in a spool file, not in memory');
+    assert.equal(readSpooled(spooled.raw).toString(), big.raw);
+    assert.ok(graph.requests.some((request) => request.operation === 'message/$value'), 'downloaded through the emulator');
+    releaseBytes(spooled.raw);
+    assert.equal(openSpoolFiles(), spoolsBefore);
+  });
+
+  it('a throttled $value download is retried and spooled once; its error answer never reaches a spool file', async () => {
+    const account = await oauthAccount('graph-');
+    const big = buildTestMail({ subject: 'throttled', body: 'y'.repeat(300_000) });
+    graph.addMessage(account.address, big.raw);
+    const spoolsBefore = openSpoolFiles();
+    const source = await connected(options(account, { spoolAboveBytes: 64 * 1024 }));
+    const listed = await source.listNew(null, { limit: 10 });
+    graph.injectFault({ status: 503, retryAfter: 0, operation: 'message/$value' });
+    const requestsBefore = graph.requests.length;
+    const [mail] = await collect(source.fetch(listed.messages));
+    assert.ok(isSpooled(mail.raw));
+    assert.equal(readSpooled(mail.raw).toString(), big.raw);
+    assert.deepEqual(graph.requests.slice(requestsBefore).filter((r) => r.operation === 'message/$value').map((r) => r.status), [503, 200]);
+    releaseBytes(mail.raw);
+    assert.equal(openSpoolFiles(), spoolsBefore);
   });
 
   it('moves acknowledged mail to moveTo (a path or a well-known folder), and says so when it does not exist', async () => {

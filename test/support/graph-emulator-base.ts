@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import { gzipSync } from 'node:zlib';
 
 import type { AuthCoordinates } from './env';
 import { MailStore, type SentMail, type StoredMessage } from './graph-emulator-mailstore';
@@ -11,6 +12,9 @@ import { introspect } from './oauth-client';
  * introspection (RFC 7662, as Dovecot and the SMTP receivers do), programmable faults, a
  * request log, and the test API over the mail store.
  */
+/** Answers from this size on are gzipped for a client that accepts it. */
+const GZIP_ABOVE_BYTES = 1024;
+
 export interface EmulatorRequest {
   method: string;
   url: URL;
@@ -156,7 +160,14 @@ export abstract class MailEmulatorBase<TFault> {
       answer = { status: 500, operation: 'crash', user: null, headers: { 'content-type': 'text/plain' }, body: `emulator error: ${(error as Error).stack}` };
     }
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, operation: answer.operation, status: answer.status, user: answer.user });
+    // Like Graph: a client that accepts gzip gets compressed answers (the MIME of $value too).
+    const body = answer.body === undefined ? undefined : Buffer.from(answer.body);
+    if (body && body.length >= GZIP_ABOVE_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      res.writeHead(answer.status, { ...answer.headers, 'content-encoding': 'gzip' });
+      res.end(gzipSync(body));
+      return;
+    }
     res.writeHead(answer.status, answer.headers);
-    res.end(answer.body);
+    res.end(body);
   }
 }

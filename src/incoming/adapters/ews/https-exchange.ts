@@ -1,8 +1,10 @@
 import { Agent, request } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
-import { gunzipSync, inflateSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { createGunzip, createInflate, gunzipSync, inflateSync } from 'node:zlib';
 import { ProtocolError } from '../../../core/errors';
+import { releaseBytes, type MailBytes } from '../../../core/spool/spooled-bytes';
 import type { Credentials } from '../../../core/net/connection-options';
 import { withDeadline } from '../../../core/net/deadline';
 import { tlsOptionsFor } from '../tls-options';
@@ -26,6 +28,19 @@ export interface HttpsRequest {
   what: string;
   /** Response deadline on top of the connect deadline (defaults to the command deadline). */
   responseMs?: number;
+  /**
+   * Where a body goes as it arrives instead of into memory whole, for the statuses this
+   * answers a sink for (a mail's MIME on 200, not an error's JSON): the answer then carries
+   * `raw` and an empty `body`.
+   */
+  bodySink?: (status: number) => BodySink | null;
+}
+
+/** Takes a body piece by piece (incoming/adapters/raw-mail-buffer.ts is one). */
+export interface BodySink {
+  append(chunk: Uint8Array): void;
+  toBytes(): MailBytes;
+  discard(): void;
 }
 
 export interface HttpsResponse {
@@ -34,6 +49,8 @@ export interface HttpsResponse {
   /** Lower-case names; repeated headers joined with ", ". */
   headers: Record<string, string>;
   body: Buffer;
+  /** The body, decoded, when a `bodySink` took it; the receiver releases it (releaseBytes). */
+  raw?: MailBytes;
 }
 
 export interface HttpsClientOptions {
@@ -76,14 +93,21 @@ export class HttpsClient {
     const work = new Promise<HttpsResponse>((resolve, reject) => {
       const outgoing = request(
         { agent: this.agent, host, port, method: req.method, path: url.pathname + url.search, headers: req.headers, ...tls },
-        (incoming) => collect(incoming, maxBody, url.host).then(resolve, reject),
+        (incoming) => {
+          const sink = req.bodySink?.(incoming.statusCode ?? 0) ?? null;
+          (sink ? collectInto(incoming, sink, maxBody, url.host) : collect(incoming, maxBody, url.host)).then(resolve, reject);
+        },
       );
       abort = () => outgoing.destroy();
       outgoing.on('error', reject);
       outgoing.end(req.body);
     });
     const ms = this.options.connectMs + (req.responseMs ?? this.options.commandMs);
-    return withDeadline(work, ms, `no answer from ${host}:${port} to ${req.what}`, () => abort());
+    return withDeadline(work, ms, `no answer from ${host}:${port} to ${req.what}`, () => {
+      abort();
+      // A body that still completes after the deadline has nobody to take it.
+      work.then((late) => releaseBytes(late.raw), () => undefined);
+    });
   }
 
   close(): void {
@@ -107,16 +131,58 @@ function collect(incoming: IncomingMessage, maxBody: number, host: string): Prom
     incoming.on('error', reject);
     incoming.on('end', () => {
       try {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(incoming.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-        }
+        const headers = headerRecord(incoming);
         resolve({ status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers, body: decode(Buffer.concat(chunks), headers['content-encoding']) });
       } catch (err) {
         reject(err);
       }
     });
   });
+}
+
+/**
+ * The body into `sink` as it arrives, decompressed on the way: never whole in memory. A
+ * body that stops half way (error, reset, deadline) is discarded from the sink.
+ */
+function collectInto(incoming: IncomingMessage, sink: BodySink, maxBody: number, host: string): Promise<HttpsResponse> {
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    let settled = false;
+    const fail = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      sink.discard();
+      incoming.destroy();
+      reject(error);
+    };
+    incoming.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBody) fail(new ProtocolError(`${host} sent an answer larger than ${Math.round(maxBody / 1048576)} MiB`));
+    });
+    const encoding = incoming.headers['content-encoding'];
+    const decoded: Readable = encoding === 'gzip' ? incoming.pipe(createGunzip()) : encoding === 'deflate' ? incoming.pipe(createInflate()) : incoming;
+    decoded.on('data', (chunk: Buffer) => {
+      if (!settled) sink.append(chunk);
+    });
+    decoded.on('error', fail);
+    incoming.on('error', fail);
+    incoming.on('close', () => {
+      if (!incoming.complete) fail(new ProtocolError(`${host} closed the connection before the answer was complete`));
+    });
+    decoded.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve({ status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers: headerRecord(incoming), body: Buffer.alloc(0), raw: sink.toBytes() });
+    });
+  });
+}
+
+function headerRecord(incoming: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
 }
 
 function decode(body: Buffer, encoding: string | undefined): Buffer {

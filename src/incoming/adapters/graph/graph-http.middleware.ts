@@ -1,7 +1,9 @@
 import { GraphClientError, type Context, type Middleware, type MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import { ProtocolError } from '../../../core/errors';
 import type { Credentials, Deadlines, TranscriptSink } from '../../../core/net/connection-options';
+import type { MailBytes } from '../../../core/spool/spooled-bytes';
 import { HttpsClient, retryAfterMs, sendWithPolicy, type HttpsResponse, type Verdict } from '../ews/https-exchange';
+import { RawMailBuffer } from '../raw-mail-buffer';
 
 export interface GraphHttpOptions {
   credentials: Credentials;
@@ -42,19 +44,24 @@ export class GraphHttpMiddleware implements Middleware {
       const body = bodyOf(context.options?.body);
       const deadline = context.middlewareControl?.getMiddlewareOptions(ResponseDeadline) as ResponseDeadline | undefined;
       const responseMs = deadline?.responseMs ?? this.options.deadlines.commandMs;
+      const mime = context.middlewareControl?.getMiddlewareOptions(MimeDownload) as MimeDownload | undefined;
+      const bodySink = mime ? (status: number) => (status === 200 ? new RawMailBuffer(mime.expectedBytes, mime.spoolAboveBytes) : null) : undefined;
       const response = await sendWithPolicy(
         (authorization) => {
           this.options.transcript?.('client', `${method} ${url.pathname}${url.search}${body ? ` (${body.length} bytes)` : ''}`);
           const sent: Record<string, string> = { ...headers, 'user-agent': 'deskmail', 'accept-encoding': 'gzip' };
           if (authorization) sent.authorization = authorization;
           if (body) sent['content-length'] = String(body.length);
-          return this.client.send({ method, url, headers: sent, body, what, responseMs }).then((answer) => {
-            this.options.transcript?.('server', `${answer.status} ${answer.statusText} (${answer.body.length} bytes)${answer.status >= 400 ? ` ${answer.body.toString('utf8').slice(0, 500)}` : ''}`);
+          return this.client.send({ method, url, headers: sent, body, what, responseMs, bodySink }).then((answer) => {
+            const length = answer.raw?.length ?? answer.body.length;
+            this.options.transcript?.('server', `${answer.status} ${answer.statusText} (${length} bytes)${answer.status >= 400 ? ` ${answer.body.toString('utf8').slice(0, 500)}` : ''}`);
             return answer;
           });
         },
         { credentials: this.options.credentials, budgetMs: responseMs, classify: classifyGraphAnswer },
       );
+      // The MIME went to its own buffer (or spool file); the SDK sees an empty body.
+      if (mime && response.raw) mime.bytes = response.raw;
       context.response = toFetchResponse(response);
     } catch (err) {
       throw Object.assign(new GraphClientError((err as Error)?.message ?? String(err)), { customError: err });
@@ -72,6 +79,21 @@ export class GraphHttpMiddleware implements Middleware {
  */
 export class ResponseDeadline implements MiddlewareOptions {
   constructor(readonly responseMs: number) {}
+}
+
+/**
+ * A `$value` download whose MIME should not pass through the Graph client as one
+ * ArrayBuffer (held there and copied on the way, several times a large mail's size): the
+ * middleware streams a 200's body into a RawMailBuffer, in a spool file above
+ * `spoolAboveBytes`, and leaves it in `bytes` for the caller, who releases it.
+ */
+export class MimeDownload implements MiddlewareOptions {
+  bytes: MailBytes | null = null;
+
+  constructor(
+    readonly expectedBytes: number,
+    readonly spoolAboveBytes = Number.POSITIVE_INFINITY,
+  ) {}
 }
 
 /** 401: refresh once; 429/503/504: wait as told (https-exchange.ts sendWithPolicy). */

@@ -2,7 +2,7 @@ import { Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { ProtocolError } from '../../../core/errors';
 import type { Credentials, Deadlines, ServerEndpoint, TranscriptSink } from '../../../core/net/connection-options';
 import { graphFailureOf, mapGraphError, type GraphErrorContext } from './graph-error.mapper';
-import { GraphHttpMiddleware, ResponseDeadline } from './graph-http.middleware';
+import { GraphHttpMiddleware, MimeDownload, ResponseDeadline } from './graph-http.middleware';
 
 /** api.md: `graph` may give connectUrl to override the Graph base URL. */
 export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com';
@@ -68,9 +68,11 @@ export class GraphSession {
   }
 
   /** A request for a path under the mailbox, e.g. `/mailFolders/inbox`; `responseMs` for big MIME bodies. */
-  api(path: string, responseMs?: number): GraphRequest {
+  /** A request on the mailbox; `responseMs` widens its deadline, `mime` streams a $value body (MimeDownload). */
+  api(path: string, responseMs?: number, mime?: MimeDownload): GraphRequest {
     const request = this.client.api(`${this.mailboxPath}${path}`);
-    return responseMs === undefined ? request : request.middlewareOptions([new ResponseDeadline(responseMs)]);
+    const options = [...(responseMs === undefined ? [] : [new ResponseDeadline(responseMs)]), ...(mime ? [mime] : [])];
+    return options.length ? request.middlewareOptions(options) : request;
   }
 
   /** A request for a link Graph gave us (nextLink, deltaLink), only if it points at our base URL. */

@@ -2,6 +2,7 @@ import { ResponseType } from '@microsoft/microsoft-graph-client';
 import { ProtocolError } from '../../../core/errors';
 import { downloadDeadlineMs } from '../../../core/net/deadline';
 import type { AfterFetchAction, FetchedMail, ListNewResult, MailRef, MailSource, MailSourceOptions, SourceCursor } from '../../mail-source.port';
+import { MimeDownload } from './graph-http.middleware';
 import { graphFailureOf } from './graph-error.mapper';
 import { GraphSession, wellKnownGraphFolder } from './graph-session';
 
@@ -104,10 +105,13 @@ export class GraphSource implements MailSource {
     const { commandMs, downloadMsPerMiB } = this.options.deadlines;
     // GET /messages/{id}/$value: the MIME as received; reading never changes isRead. A few
     // downloads run ahead of the consumer, one round trip per message being Graph's only way.
+    // The MIME arrives in a buffer of its own, or a spool file when large, not through the SDK.
     const download = async (ref: MailRef): Promise<FetchedMail | null> => {
-      const request = session.api(`/messages/${encodeURIComponent(ref.serverId)}/$value`, downloadDeadlineMs(ref.size, commandMs, downloadMsPerMiB));
+      const mime = new MimeDownload(ref.size, this.options.spoolAboveBytes);
+      const request = session.api(`/messages/${encodeURIComponent(ref.serverId)}/$value`, downloadDeadlineMs(ref.size, commandMs, downloadMsPerMiB), mime);
       const body = await session.callUnlessGone<ArrayBuffer>('GET messages/$value', 'Mail.ReadWrite', () => request.responseType(ResponseType.ARRAYBUFFER).get());
-      return body ? { ref, raw: Buffer.from(body) } : null;
+      if (!body) return null;
+      return { ref, raw: mime.bytes ?? Buffer.from(body) };
     };
     for await (const mail of inOrder(refs, CONCURRENT_REQUESTS, download)) if (mail) yield mail;
   }
