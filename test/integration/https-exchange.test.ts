@@ -72,6 +72,20 @@ describe('HttpsClient with a body sink', () => {
     }
   });
 
+  it('fails the download, not the process, when the sink cannot take a piece (a spool file on a full disk)', async () => {
+    const sink = recordingSink();
+    sink.append = () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    const http = client();
+    try {
+      await assert.rejects(http.send({ method: 'GET', url: new URL(`${url}/gzip`), headers: { 'accept-encoding': 'gzip' }, what: 'GET gzip', bodySink: () => sink }), /ENOSPC/);
+      assert.equal(sink.discarded, true);
+    } finally {
+      http.close();
+    }
+  });
+
   it('discards what the sink took when the server hangs up half way, and fails with the socket\'s error', async () => {
     const sink = recordingSink();
     const http = client();

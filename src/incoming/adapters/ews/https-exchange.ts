@@ -162,7 +162,13 @@ function collectInto(incoming: IncomingMessage, sink: BodySink, maxBody: number,
     const encoding = incoming.headers['content-encoding'];
     const decoded: Readable = encoding === 'gzip' ? incoming.pipe(createGunzip()) : encoding === 'deflate' ? incoming.pipe(createInflate()) : incoming;
     decoded.on('data', (chunk: Buffer) => {
-      if (!settled) sink.append(chunk);
+      if (settled) return;
+      // A spool file that cannot be written (disk full) fails this download, not the process.
+      try {
+        sink.append(chunk);
+      } catch (error) {
+        fail(error as Error);
+      }
     });
     decoded.on('error', fail);
     incoming.on('error', fail);
@@ -171,8 +177,14 @@ function collectInto(incoming: IncomingMessage, sink: BodySink, maxBody: number,
     });
     decoded.on('end', () => {
       if (settled) return;
+      let raw: MailBytes;
+      try {
+        raw = sink.toBytes();
+      } catch (error) {
+        return fail(error as Error);
+      }
       settled = true;
-      resolve({ status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers: headerRecord(incoming), body: Buffer.alloc(0), raw: sink.toBytes() });
+      resolve({ status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers: headerRecord(incoming), body: Buffer.alloc(0), raw });
     });
   });
 }
