@@ -67,8 +67,10 @@ export class GraphSession {
     this.client = Client.initWithMiddleware({ middleware: this.http, baseUrl: base.toString().replace(/\/+$/, ''), defaultVersion: GRAPH_VERSION });
   }
 
-  /** A request for a path under the mailbox, e.g. `/mailFolders/inbox`; `responseMs` for big MIME bodies. */
-  /** A request on the mailbox; `responseMs` widens its deadline, `mime` streams a $value body (MimeDownload). */
+  /**
+   * A request for a path under the mailbox, e.g. `/mailFolders/inbox`; `responseMs` widens
+   * its deadline for big MIME bodies, `mime` streams a `$value` body (MimeDownload).
+   */
   api(path: string, responseMs?: number, mime?: MimeDownload): GraphRequest {
     const request = this.client.api(`${this.mailboxPath}${path}`);
     const options = [...(responseMs === undefined ? [] : [new ResponseDeadline(responseMs)]), ...(mime ? [mime] : [])];
