@@ -20,9 +20,16 @@ function spooled(content: Buffer): MailBytes {
   return spool.finish();
 }
 
-async function createProbeTables(db: Database): Promise<void> {
-  await db.run((em) => em.query('CREATE TABLE probe_uuid_part (owner uuid, part integer, content bytea NOT NULL, PRIMARY KEY (owner, part))'));
-  await db.run((em) => em.query('CREATE TABLE probe_name_part (name varchar, part integer, content bytea NOT NULL, PRIMARY KEY (name, part))'));
+/** A migrated database with the probe tables for the suite it is called in; the getter works once `before` ran. */
+function probeDatabase(kind: 'postgres' | 'embedded'): () => Database {
+  let opened: Awaited<ReturnType<typeof openTestDatabase>> | null = null;
+  before(async () => {
+    opened = await openTestDatabase(kind);
+    await opened.db.run((em) => em.query('CREATE TABLE probe_uuid_part (owner uuid, part integer, content bytea NOT NULL, PRIMARY KEY (owner, part))'));
+    await opened.db.run((em) => em.query('CREATE TABLE probe_name_part (name varchar, part integer, content bytea NOT NULL, PRIMARY KEY (name, part))'));
+  });
+  after(() => opened?.close());
+  return () => opened!.db;
 }
 
 async function partSizes(db: Database, where: PartsTable, key: string): Promise<number[]> {
@@ -67,19 +74,15 @@ function roundTrips(database: () => Database): void {
 }
 
 describe('byte parts on PostgreSQL (COPY … FROM STDIN, binary)', () => {
+  const database = probeDatabase('postgres');
   let db: Database;
-  let close: () => Promise<void>;
-  before(async () => {
-    ({ db, close } = await openTestDatabase('postgres'));
-    await createProbeTables(db);
-  });
-  after(() => close());
+  before(() => (db = database()));
 
   it('writes through node-postgres COPY inside a transaction', async () => {
     assert.ok(await db.transaction(async (em) => pgClientOf(em) !== null));
   });
 
-  roundTrips(() => db);
+  roundTrips(database);
 
   it('fails with the server\'s error when PostgreSQL refuses a row, stores nothing, and the connection stays usable', async () => {
     const key = '00000000-0000-4000-8000-0000000000e1';
@@ -102,6 +105,22 @@ describe('byte parts on PostgreSQL (COPY … FROM STDIN, binary)', () => {
     assert.equal(row.one, 1);
   });
 
+  it('sends nothing when there is nothing to store (every attachment of a batch already there)', async () => {
+    const calls = await db.transaction(async (em) => {
+      const client = pgClientOf(em)!;
+      const query = client.query;
+      let count = 0;
+      client.query = ((...args: Parameters<typeof query>) => (count++, query.apply(client, args))) as typeof query;
+      try {
+        await insertParts(em, BY_UUID, []);
+      } finally {
+        client.query = query;
+      }
+      return count;
+    });
+    assert.equal(calls, 0);
+  });
+
   it('refuses a key that is not a uuid: the COPY is abandoned and the connection stays usable', async () => {
     await assert.rejects(db.transaction((em) => insertParts(em, BY_UUID, [['not-a-uuid', Buffer.from('x')]])), /"not-a-uuid" is not a uuid/);
     const [row]: Array<{ one: number }> = await db.run((em) => em.query('SELECT 1 AS one'));
@@ -110,17 +129,13 @@ describe('byte parts on PostgreSQL (COPY … FROM STDIN, binary)', () => {
 });
 
 describe('byte parts on the embedded PGlite (parameterised INSERT)', () => {
+  const database = probeDatabase('embedded');
   let db: Database;
-  let close: () => Promise<void>;
-  before(async () => {
-    ({ db, close } = await openTestDatabase('embedded'));
-    await createProbeTables(db);
-  });
-  after(() => close());
+  before(() => (db = database()));
 
   it('has no node-postgres client to COPY through', async () => {
     assert.equal(await db.transaction(async (em) => pgClientOf(em)), null);
   });
 
-  roundTrips(() => db);
+  roundTrips(database);
 });

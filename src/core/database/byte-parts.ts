@@ -27,7 +27,9 @@ export interface PartsTable {
  * client stream) small values share an INSERT, up to PART_BYTES of content per statement,
  * and a spooled value's parts go one per statement.
  */
-export async function insertParts(em: EntityManager, where: PartsTable, values: Iterable<readonly [key: string, content: MailBytes]>): Promise<void> {
+export async function insertParts(em: EntityManager, where: PartsTable, values: ReadonlyArray<readonly [key: string, content: MailBytes]>): Promise<void> {
+  // Nothing new (every attachment of a batch already stored): no statement, no round trip.
+  if (values.length === 0) return;
   const client = pgClientOf(em);
   if (client) return copyParts(client, where.table, where.key, partRows(where, values));
   let statement: Array<[string, number, Buffer]> = [];
@@ -51,7 +53,7 @@ export async function insertParts(em: EntityManager, where: PartsTable, values: 
 }
 
 /** The COPY rows of `values`: each part read when the previous one has been written. */
-function* partRows(where: PartsTable, values: Iterable<readonly [key: string, content: MailBytes]>): Generator<PartRow> {
+function* partRows(where: PartsTable, values: ReadonlyArray<readonly [key: string, content: MailBytes]>): Generator<PartRow> {
   for (const [key, content] of values) {
     const encodedKey = encodeKey(key, where.keyType);
     let part = 0;
