@@ -2,7 +2,7 @@ import { Agent, request } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { createGunzip, createInflate, gunzipSync, inflateSync } from 'node:zlib';
+import { createGunzip, createInflate } from 'node:zlib';
 import { ProtocolError } from '../../../core/errors';
 import { releaseBytes, type MailBytes } from '../../../core/spool/spooled-bytes';
 import type { Credentials } from '../../../core/net/connection-options';
@@ -93,10 +93,7 @@ export class HttpsClient {
     const work = new Promise<HttpsResponse>((resolve, reject) => {
       const outgoing = request(
         { agent: this.agent, host, port, method: req.method, path: url.pathname + url.search, headers: req.headers, ...tls },
-        (incoming) => {
-          const sink = req.bodySink?.(incoming.statusCode ?? 0) ?? null;
-          (sink ? collectInto(incoming, sink, maxBody, url.host) : collect(incoming, maxBody, url.host)).then(resolve, reject);
-        },
+        (incoming) => readAnswer(incoming, req.bodySink?.(incoming.statusCode ?? 0) ?? null, maxBody, url.host).then(resolve, reject),
       );
       abort = () => outgoing.destroy();
       outgoing.on('error', reject);
@@ -115,36 +112,30 @@ export class HttpsClient {
   }
 }
 
-function collect(incoming: IncomingMessage, maxBody: number, host: string): Promise<HttpsResponse> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    incoming.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBody) {
-        incoming.destroy();
-        reject(new ProtocolError(`${host} sent an answer larger than ${Math.round(maxBody / 1048576)} MiB`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    incoming.on('error', reject);
-    incoming.on('end', () => {
-      try {
-        const headers = headerRecord(incoming);
-        resolve({ status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers, body: decode(Buffer.concat(chunks), headers['content-encoding']) });
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
+/** The default sink: the body in memory, for answers that are small (SOAP, JSON, errors). */
+class MemorySink implements BodySink {
+  private readonly chunks: Buffer[] = [];
+
+  append(chunk: Uint8Array): void {
+    this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+
+  toBytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+
+  discard(): void {
+    this.chunks.length = 0;
+  }
 }
 
 /**
- * The body into `sink` as it arrives, decompressed on the way: never whole in memory. A
- * body that stops half way (error, reset, deadline) is discarded from the sink.
+ * The answer, its body read into `sink` as it arrives and decompressed on the way. A body
+ * that stops half way (error, reset, deadline) is discarded from the sink. The answer
+ * carries the body as `raw` when the sink was the caller's, as `body` when it was memory.
  */
-function collectInto(incoming: IncomingMessage, sink: BodySink, maxBody: number, host: string): Promise<HttpsResponse> {
+function readAnswer(incoming: IncomingMessage, requested: BodySink | null, maxBody: number, host: string): Promise<HttpsResponse> {
+  const sink = requested ?? new MemorySink();
   return new Promise((resolve, reject) => {
     let received = 0;
     let settled = false;
@@ -177,14 +168,15 @@ function collectInto(incoming: IncomingMessage, sink: BodySink, maxBody: number,
     });
     decoded.on('end', () => {
       if (settled) return;
-      let raw: MailBytes;
+      let bytes: MailBytes;
       try {
-        raw = sink.toBytes();
+        bytes = sink.toBytes();
       } catch (error) {
         return fail(error as Error);
       }
       settled = true;
-      resolve({ status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers: headerRecord(incoming), body: Buffer.alloc(0), raw });
+      const answer = { status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', headers: headerRecord(incoming) };
+      resolve(requested ? { ...answer, body: Buffer.alloc(0), raw: bytes } : { ...answer, body: bytes as Buffer });
     });
   });
 }
@@ -195,13 +187,6 @@ function headerRecord(incoming: IncomingMessage): Record<string, string> {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
-}
-
-function decode(body: Buffer, encoding: string | undefined): Buffer {
-  if (!body.length) return body;
-  if (encoding === 'gzip') return gunzipSync(body);
-  if (encoding === 'deflate') return inflateSync(body);
-  return body;
 }
 
 /** The Authorization header for our credentials: Basic for passwords (on-premises EWS), Bearer for OAuth2. */
