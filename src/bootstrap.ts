@@ -61,7 +61,8 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
 
   const embedded = !config.databaseUrl;
   if (embedded) await createEmbeddedDatabase(embeddedDataDir(config.dataDir)!);
-  const dataSource = createDataSource({ databaseUrl: config.databaseUrl, pgliteDir: config.dataDir, entities: ENTITIES, migrations: MIGRATIONS });
+  const statementTimeoutMs = embedded ? null : config.dbStatementTimeoutMs;
+  const dataSource = createDataSource({ databaseUrl: config.databaseUrl, pgliteDir: config.dataDir, entities: ENTITIES, migrations: MIGRATIONS, statementTimeoutMs });
   await dataSource.initialize();
   try {
     const applied = await runMigrations(dataSource, embedded);
@@ -71,7 +72,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     throw error;
   }
 
-  const runtime: Runtime = { config, logger, secretBox, apiToken, database: new Database(dataSource, embedded), metrics: new Metrics() };
+  const runtime: Runtime = { config, logger, secretBox, apiToken, database: new Database(dataSource, embedded, statementTimeoutMs), metrics: new Metrics() };
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(runtime), {
     logger: new NestPinoLogger(logger),
     abortOnError: false,

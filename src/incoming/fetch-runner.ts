@@ -5,11 +5,13 @@ import { groupsOf } from '../core/batching/groups';
 import { APP_CONFIG, type AppConfig } from '../core/config/app-config';
 import { Database } from '../core/database/database';
 import { CommitEffects } from '../core/database/commit-effects';
+import { DatabaseUnavailableError } from '../core/errors';
 import { Mutex } from '../core/database/mutex';
 import { LOGGER } from '../core/logging/logger';
 import { MailboxLogService } from '../mailboxes/mailbox-log.service';
 import { MailboxStateService } from '../mailboxes/mailbox-state.service';
 import type { Mailbox } from '../mailboxes/mailbox.entity';
+import type { SideState } from '../mailboxes/mailbox.types';
 import { MailboxesService } from '../mailboxes/mailboxes.service';
 import { backoffDelayMs } from './backoff';
 import { FetchMetrics } from './fetch.metrics';
@@ -65,8 +67,11 @@ export class FetchRunner {
     const stopTimer = this.metrics.runDuration.startTimer({ protocol: mailbox.incoming.protocol });
     const { options, transcript } = this.sourceOptions.build(mailbox);
     let source: MailSource | null = null;
+    // What the mail server side is now, for a failure that is not about it (the database).
+    let serverState = mailbox.incomingState;
     try {
       source = await this.connector.open(mailbox.id, options);
+      serverState = 'connected';
       await this.states.set(mailbox.id, 'incoming', 'connected');
       await this.acknowledgePending(source, mailbox);
       const listed = await this.fetchNew(source, mailbox, summary);
@@ -74,7 +79,7 @@ export class FetchRunner {
       this.metrics.runs.inc({ protocol: mailbox.incoming.protocol, result: 'ok' });
       return summary;
     } catch (error) {
-      await this.recordFailure(mailbox, error);
+      await this.recordFailure(mailbox, error, serverState);
       this.metrics.runs.inc({ protocol: mailbox.incoming.protocol, result: 'error' });
       throw error;
     } finally {
@@ -204,6 +209,9 @@ export class FetchRunner {
       rows = await this.db.transaction(async (em) => this.finishChunk(em, mailbox, loaded, await this.storeBatch(em, loaded, effects)));
     } catch (error) {
       effects.discard();
+      // A database that does not answer fails every mail alike: the run stops, nothing of the
+      // chunk is acknowledged, and the next run takes it again.
+      if (error instanceof DatabaseUnavailableError) throw error;
       this.logger.debug({ mailbox: mailbox.id, err: error }, 'chunk not stored as a batch; storing it mail by mail');
       rows = await this.db.transaction(async (em) => this.finishChunk(em, mailbox, loaded, await this.storeOneByOne(loaded, effects)));
     }
@@ -241,6 +249,7 @@ export class FetchRunner {
         )
         .catch((error: Error) => {
           mine.discard();
+          if (error instanceof DatabaseUnavailableError) throw error;
           return this.db.transaction((savepoint) => this.intake.quarantine(savepoint, fetched.raw, `could not be stored: ${error.message}`, context, mine.add));
         });
       effects.adopt(mine);
@@ -305,13 +314,13 @@ export class FetchRunner {
     }
   }
 
-  private async recordFailure(mailbox: Mailbox, error: unknown): Promise<void> {
+  private async recordFailure(mailbox: Mailbox, error: unknown, serverState: SideState): Promise<void> {
     const now = new Date();
     const failedRuns = mailbox.failedRuns + 1;
     const described = describeError(error);
     this.metrics.errors.inc({ code: described.code });
     this.logger.warn({ mailbox: mailbox.id, code: described.code }, `fetch failed: ${described.message}`);
-    await this.states.set(mailbox.id, 'incoming', stateForError(error), described).catch(() => undefined);
+    await this.states.set(mailbox.id, 'incoming', stateForError(error, serverState), described).catch(() => undefined);
     await this.mailboxes
       .recordFetch(mailbox.id, {
         lastFetchAt: now,

@@ -64,7 +64,7 @@ export class SampleMailService {
         await source.close().catch(() => undefined);
       }
     } catch (error) {
-      await this.states.set(mailbox.id, 'incoming', stateForError(error), describeError(error)).catch(() => undefined);
+      await this.states.set(mailbox.id, 'incoming', stateForError(error, mailbox.incomingState), describeError(error)).catch(() => undefined);
       throw error;
     } finally {
       await transcript?.flush().catch(() => undefined);

@@ -21,6 +21,8 @@ export interface AppConfig {
   /** Deadline to connect and greet, and for each protocol command, on every mail server. */
   connectTimeoutMs: number;
   commandTimeoutMs: number;
+  /** PostgreSQL: the longest one statement may run or wait for a lock (migrations excepted). */
+  dbStatementTimeoutMs: number;
   /** How often the fetch scheduler looks for due mailboxes. */
   schedulerTickMs: number;
   /** How long a fetch lease outlives a crashed holder (a live holder renews it). */
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workersEnabled: boolean(env, 'DESKMAIL_WORKERS', true),
     connectTimeoutMs: integer(env, 'DESKMAIL_CONNECT_TIMEOUT_MS', 15_000, 100, 300_000),
     commandTimeoutMs: integer(env, 'DESKMAIL_COMMAND_TIMEOUT_MS', 30_000, 100, 600_000),
+    dbStatementTimeoutMs: integer(env, 'DESKMAIL_DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     schedulerTickMs: integer(env, 'DESKMAIL_SCHEDULER_TICK_MS', 5_000, 50, 600_000),
     fetchLeaseMs: integer(env, 'DESKMAIL_FETCH_LEASE_MS', 120_000, 1_000, 3_600_000),
     fetchConcurrency: integer(env, 'DESKMAIL_FETCH_CONCURRENCY', 4, 1, 64),

@@ -20,7 +20,15 @@ export interface DataSourceSettings {
   migrations: MigrationList;
   /** Connections per process on PostgreSQL. */
   poolSize?: number;
+  /**
+   * PostgreSQL only: the longest a statement may run (or wait for a lock) before the server
+   * cancels it. A transaction left idle is ended after twice that. Null: no limit.
+   */
+  statementTimeoutMs?: number | null;
 }
+
+/** How long the pool waits for a free connection, or for a new one to open. */
+const CONNECT_DEADLINE_MS = 5_000;
 
 /** PostgreSQL's type oids of the parameters PGlite gets as bytes. */
 const BYTEA = 17;
@@ -85,7 +93,18 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     return new DataSource({
       ...common,
       url: settings.databaseUrl,
-      extra: { max: settings.poolSize ?? 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 },
+      extra: {
+        max: settings.poolSize ?? 10,
+        connectionTimeoutMillis: CONNECT_DEADLINE_MS,
+        idleTimeoutMillis: 30_000,
+        // A server that stops answering (a lock held elsewhere, an overloaded disk) cancels the
+        // statement itself, so no unit of work waits on it for ever; keepalive notices a peer
+        // that is gone without a word.
+        ...(settings.statementTimeoutMs
+          ? { statement_timeout: settings.statementTimeoutMs, idle_in_transaction_session_timeout: 2 * settings.statementTimeoutMs }
+          : {}),
+        keepAlive: true,
+      },
     });
   }
   const dataDir = embeddedDataDir(settings.pgliteDir);

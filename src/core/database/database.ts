@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { asDatabaseError } from './database-errors';
 import { Mutex } from './mutex';
 
 /**
@@ -11,6 +12,10 @@ import { Mutex } from './mutex';
  * database every unit of work (transaction or not) runs alone, behind a queue. Nested
  * calls from inside a unit of work reuse its EntityManager instead of queueing behind
  * themselves. On PostgreSQL units of work run concurrently on the pool.
+ *
+ * A database that does not answer in time (the pool's statement timeout) or cannot be
+ * reached comes out of every unit of work as a DatabaseUnavailableError: callers tell it
+ * from a problem with what they wrote (a 503 and a retry later, not a quarantine row).
  */
 export class Database {
   private readonly queue = new Mutex();
@@ -20,6 +25,8 @@ export class Database {
     readonly dataSource: DataSource,
     /** True on the embedded PGlite database. */
     readonly embedded: boolean,
+    /** PostgreSQL's statement_timeout on the pool (createDataSource), named in timeout errors. */
+    private readonly statementTimeoutMs: number | null = null,
   ) {}
 
   /** A unit of work in one transaction: everything commits or nothing does. */
@@ -27,16 +34,16 @@ export class Database {
     const outer = this.current.getStore();
     if (outer) {
       // Already inside a unit of work: a savepoint, so a failing inner part can be rolled back alone.
-      return outer.transaction((em) => this.current.run(em, () => work(em)));
+      return this.classified(outer.transaction((em) => this.current.run(em, () => work(em))));
     }
-    return this.exclusive(() => this.dataSource.transaction((em) => this.current.run(em, () => work(em))));
+    return this.classified(this.exclusive(() => this.dataSource.transaction((em) => this.current.run(em, () => work(em)))));
   }
 
   /** Statements outside a transaction (reads, single writes). */
   async run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     const outer = this.current.getStore();
-    if (outer) return work(outer);
-    return this.exclusive(() => this.current.run(this.dataSource.manager, () => work(this.dataSource.manager)));
+    if (outer) return this.classified(work(outer));
+    return this.classified(this.exclusive(() => this.current.run(this.dataSource.manager, () => work(this.dataSource.manager))));
   }
 
   /**
@@ -49,6 +56,14 @@ export class Database {
       if (!this.embedded) await em.query('SELECT pg_advisory_xact_lock($1)', [advisoryKey(key)]);
       return work(em);
     });
+  }
+
+  private async classified<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      throw asDatabaseError(error, this.statementTimeoutMs);
+    }
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -50,3 +50,20 @@ export class ConflictError extends DomainError {
 export class ForbiddenError extends DomainError {
   readonly status = 403;
 }
+
+/**
+ * The database did not answer in time or cannot be reached: nothing about the request (or
+ * the mail) that ran into it is wrong, so it is answered 503 and retried later, never
+ * turned into a quarantine row or a 500.
+ */
+export class DatabaseUnavailableError extends DomainError {
+  readonly status = 503;
+  constructor(
+    message: string,
+    /** A deadline passed (statement, lock or idle-in-transaction timeout, no free connection in time). */
+    readonly timedOut: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
