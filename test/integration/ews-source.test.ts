@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { ProtocolError } from '../../src/core/errors';
+import { isSpooled, readSpooled, releaseBytes } from '../../src/core/spool/spooled-bytes';
 import type { Credentials } from '../../src/core/net/connection-options';
 import { EwsSource } from '../../src/incoming/adapters/ews/ews.source';
 import { createMailSource } from '../../src/incoming/adapters/source.registry';
@@ -11,6 +12,8 @@ import type { MailRef, MailSource, MailSourceOptions, SourceCursor } from '../..
 import { testEnv } from '../support/env';
 import { startEwsEmulator, type EwsEmulator } from '../support/ews-emulator';
 import { TEST_DEADLINES, collect, numberedMail, oauthAccount } from '../support/graph-emulator-testkit';
+import { buildTestMail } from '../support/mail';
+import { openSpoolFiles } from '../support/spool';
 import { uniqueId } from '../support/tmp';
 
 const env = testEnv();
@@ -94,6 +97,36 @@ describe('EwsSource lists, fetches and acknowledges', () => {
       assert.deepEqual(ews.messages(account.address).map((m) => m.isRead), [true, true, false]);
     });
   }
+
+  it('decodes MimeContent as the answer arrives: a big mail into a spool file byte for byte, a small one in memory', async () => {
+    const { address, credentials } = passwordAccount();
+    const [small] = deliver(address, 1);
+    const big = buildTestMail({ subject: 'a 3 MB mail', body: Array.from({ length: 40_000 }, (_, i) => `line ${i} `.padEnd(76, 'x')).join('\r\n') });
+    ews.addMessage(address, big.raw);
+    const spoolsBefore = openSpoolFiles();
+    const source = await connected(options(credentials, { spoolAboveBytes: 1024 * 1024 }));
+    const [inMemory, spooled] = await collect(source.fetch((await source.listNew(null, { limit: 10 })).messages));
+    assert.ok(Buffer.isBuffer(inMemory.raw) && inMemory.raw.toString().includes(small));
+    assert.ok(isSpooled(spooled.raw), 'in a spool file, not in memory');
+    assert.equal(readSpooled(spooled.raw).toString(), big.raw);
+    releaseBytes(spooled.raw);
+    assert.equal(openSpoolFiles(), spoolsBefore);
+  });
+
+  it('gives back the spool files of mails a stopped run did not take', async () => {
+    const { address, credentials } = passwordAccount();
+    for (const n of [1, 2, 3]) ews.addMessage(address, buildTestMail({ subject: `big ${n}`, body: 'y'.repeat(300_000) }).raw);
+    const spoolsBefore = openSpoolFiles();
+    const source = await connected(options(credentials, { spoolAboveBytes: 64 * 1024 }));
+    const refs = (await source.listNew(null, { limit: 10 })).messages;
+    for await (const first of source.fetch(refs)) {
+      assert.ok(isSpooled(first.raw));
+      assert.equal(openSpoolFiles(), spoolsBefore + 3, 'all three arrived in one GetItem');
+      releaseBytes(first.raw);
+      break; // the runner stopped: the other two were never taken
+    }
+    assert.equal(openSpoolFiles(), spoolsBefore);
+  });
 
   it('moves acknowledged mail to moveTo (a folder path), and says so when it does not exist', async () => {
     const { address, credentials } = passwordAccount();

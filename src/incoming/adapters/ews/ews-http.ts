@@ -1,7 +1,9 @@
 import type { IXHRApi, IXHROptions } from 'ews-javascript-api';
 import { ProtocolError } from '../../../core/errors';
 import type { Credentials, Deadlines, TranscriptSink } from '../../../core/net/connection-options';
+import { releaseBytes, type MailBytes } from '../../../core/spool/spooled-bytes';
 import { parseSoapFault, soapOperation, type SoapFault } from './ews-fault';
+import { MimeContentSink } from './mime-content-sink';
 import { HttpsClient, retryAfterMs, sendWithPolicy, type HttpsResponse, type Verdict } from './https-exchange';
 
 /** A non-200 answer (after refresh and throttling retries), kept for the error mapper. */
@@ -22,6 +24,8 @@ export interface EwsHttpOptions {
   transcript?: TranscriptSink;
   /** Exchange Online routes a request by this header; recommended whenever another mailbox is opened. */
   anchorMailbox?: string;
+  /** A mail larger than this is decoded from a GetItem answer into a spool file. */
+  spoolAboveBytes?: number;
 }
 
 /** The library's XMLHttpRequest (a DOM type this Node project does not load). */
@@ -29,6 +33,7 @@ type XhrLike = Awaited<ReturnType<IXHRApi['xhr']>>;
 
 const TRANSCRIPT_MAX_CHARS = 2000;
 const FAILURE_TAG = 'deskmail-ews-failure#';
+const MIME_TOKEN = 'deskmail-ews-mime#';
 
 /**
  * ews-javascript-api's HTTP layer (ExchangeService.XHRApi), replacing its default
@@ -41,13 +46,20 @@ const FAILURE_TAG = 'deskmail-ews-failure#';
  * message names the real failure, kept here for the adapter's error mapper: the library
  * throws on a non-SOAP 500 body inside a promise callback (an unhandled rejection and a
  * request that never settles), and its SoapFaultDetails keep neither status nor headers.
+ *
+ * A GetItem answer has its MimeContent decoded as it arrives (MimeContentSink): the library
+ * sees a token instead of the base64, and the adapter takes the mail by it (`takeMime`).
  */
 export class EwsXhr implements IXHRApi {
   readonly apiName = 'deskmail-https';
   /** Response deadline of the next request when it has to carry big MIME bodies (GetItem, CreateItem). */
   responseMs: number | null = null;
+  /** The sizes of the mails the next GetItem asks for, in order, when the listing gave them. */
+  mimeSizes: readonly number[] = [];
   private readonly client: HttpsClient;
   private readonly failures = new Map<string, unknown>();
+  /** Mails decoded from GetItem answers, by the token the library saw in their place. */
+  private readonly mimes = new Map<string, MailBytes>();
   private counter = 0;
 
   constructor(private readonly options: EwsHttpOptions) {
@@ -59,6 +71,11 @@ export class EwsXhr implements IXHRApi {
     const operation = soapOperation(body);
     const { url, credentials, deadlines, anchorMailbox } = this.options;
     const responseMs = this.responseMs ?? deadlines.commandMs;
+    let mimeSink: MimeContentSink | null = null;
+    const bodySink =
+      operation === 'GetItem'
+        ? (status: number) => (status === 200 ? (mimeSink = new MimeContentSink(`${MIME_TOKEN}${++this.counter}.`, this.options.spoolAboveBytes ?? Number.POSITIVE_INFINITY, this.mimeSizes)) : null)
+        : undefined;
     let response: HttpsResponse;
     try {
       response = await sendWithPolicy(
@@ -73,8 +90,8 @@ export class EwsXhr implements IXHRApi {
           };
           if (authorization) headers.authorization = authorization;
           if (anchorMailbox) headers['x-anchormailbox'] = anchorMailbox;
-          return this.client.send({ method: 'POST', url, headers, body, what: operation, responseMs }).then((answer) => {
-            this.transcribe('server', `${answer.status} ${answer.statusText} ${redactMime(answer.body.toString('utf8'))}`);
+          return this.client.send({ method: 'POST', url, headers, body, what: operation, responseMs, bodySink }).then((answer) => {
+            this.transcribe('server', `${answer.status} ${answer.statusText} ${redactMime(soapText(answer))}`);
             return answer;
           });
         },
@@ -84,7 +101,22 @@ export class EwsXhr implements IXHRApi {
       throw this.reject(err);
     }
     if (response.status !== 200) throw this.reject(new EwsHttpFailure(response, parseSoapFault(response.body.toString('utf8'))));
+    const decoded = mimeSink as MimeContentSink | null;
+    if (decoded) for (const [token, mail] of decoded.decodedMails()) this.mimes.set(token, mail);
     return asXhr(response);
+  }
+
+  takeMime(content: string): MailBytes | null {
+    if (!content.startsWith(MIME_TOKEN)) return null;
+    const mail = this.mimes.get(content);
+    if (!mail) throw new ProtocolError('an EWS answer named a MIME body that did not arrive');
+    this.mimes.delete(content);
+    return mail;
+  }
+
+  releaseMimes(): void {
+    for (const mail of this.mimes.values()) releaseBytes(mail);
+    this.mimes.clear();
   }
 
   /** Streaming notifications only; deskmail never subscribes. */
@@ -109,6 +141,7 @@ export class EwsXhr implements IXHRApi {
   close(): void {
     this.client.close();
     this.failures.clear();
+    this.releaseMimes();
   }
 
   private reject(cause: unknown): object {
@@ -139,8 +172,13 @@ function redactMime(xml: string): string {
   return xml.replace(/(<(?:\w+:)?MimeContent[^>]*>)([^<]*)(<\/)/g, (_m, open: string, content: string, close: string) => `${open}[${content.length} base64 chars]${close}`);
 }
 
+/** The SOAP of an answer: in `raw` when a MimeContentSink took it (with tokens for the MIME). */
+function soapText(response: HttpsResponse): string {
+  return (Buffer.isBuffer(response.raw) ? response.raw : response.body).toString('utf8');
+}
+
 function asXhr(response: HttpsResponse): XhrLike {
-  const text = response.body.toString('utf8');
+  const text = soapText(response);
   const stub = {
     status: response.status,
     statusText: response.statusText,

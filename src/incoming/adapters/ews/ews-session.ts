@@ -20,6 +20,7 @@ import {
 import { MailError, ProtocolError } from '../../../core/errors';
 import type { Credentials, Deadlines, ServerEndpoint, TranscriptSink } from '../../../core/net/connection-options';
 import { EwsResponseError, mapEwsError, type EwsErrorContext } from './ews-error.mapper';
+import type { MailBytes } from '../../../core/spool/spooled-bytes';
 import { EwsXhr } from './ews-http';
 
 export interface EwsSessionOptions {
@@ -28,6 +29,8 @@ export interface EwsSessionOptions {
   credentials: Credentials;
   deadlines: Deadlines;
   transcript?: TranscriptSink;
+  /** A mail larger than this arrives in a spool file (DESKMAIL_SPOOL_ABOVE_KB). */
+  spoolAboveBytes?: number;
 }
 
 /**
@@ -86,6 +89,7 @@ export class EwsSession {
       deadlines: options.deadlines,
       transcript: options.transcript,
       anchorMailbox: this.mailbox ?? undefined,
+      spoolAboveBytes: options.spoolAboveBytes,
     });
     // Exchange2010_SP2: the oldest schema with everything used here; Exchange Online and
     // every supported on-premises Exchange accept it.
@@ -97,15 +101,20 @@ export class EwsSession {
     this.service.Credentials = new OAuthCredentials('set-by-deskmail-ews-http', true);
   }
 
-  /** Runs one EWS operation; `responseMs` widens the deadline for calls that carry MIME bodies. */
-  async call<T>(operation: string, run: () => Promise<T>, extra: { folder?: string; responseMs?: number } = {}): Promise<T> {
+  /**
+   * Runs one EWS operation; `responseMs` widens the deadline for calls that carry MIME bodies,
+   * `mimeSizes` are the sizes of the mails a GetItem asks for, in order.
+   */
+  async call<T>(operation: string, run: () => Promise<T>, extra: { folder?: string; responseMs?: number; mimeSizes?: readonly number[] } = {}): Promise<T> {
     this.xhr.responseMs = extra.responseMs ?? null;
+    this.xhr.mimeSizes = extra.mimeSizes ?? [];
     try {
       return await run();
     } catch (err) {
       throw mapEwsError(normalise(this.xhr.takeFailure(err)), { ...this.ctx, operation, folder: extra.folder });
     } finally {
       this.xhr.responseMs = null;
+      this.xhr.mimeSizes = [];
     }
   }
 
@@ -148,6 +157,19 @@ export class EwsSession {
       parent = match.Id;
     }
     return parent;
+  }
+
+  /**
+   * The mail a GetItem answer carried where its MimeContent holds `token` (EwsXhr decodes
+   * MIME on the way in); the caller owns it from now on. Null when `content` is no token.
+   */
+  takeMime(content: string): MailBytes | null {
+    return this.xhr.takeMime(content);
+  }
+
+  /** Mails of GetItem answers nobody took (an item skipped, a run that stopped): given back. */
+  releaseMimes(): void {
+    this.xhr.releaseMimes();
   }
 
   close(): void {

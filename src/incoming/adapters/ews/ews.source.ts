@@ -19,6 +19,7 @@ import {
   SyncFolderItemsScope,
 } from 'ews-javascript-api';
 import { ProtocolError } from '../../../core/errors';
+import type { MailBytes } from '../../../core/spool/spooled-bytes';
 import { downloadDeadlineMs } from '../../../core/net/deadline';
 import type { AfterFetchAction, FetchedMail, ListNewResult, MailRef, MailSource, MailSourceOptions, SourceCursor } from '../../mail-source.port';
 import { EwsResponseError, ewsCodeOf, mapEwsError } from './ews-error.mapper';
@@ -97,13 +98,18 @@ export class EwsSource implements MailSource {
       const responses = await session.call('GetItem', () => session.service.BindToItems(batch.map((ref) => new ItemId(ref.serverId)), MIME_SHAPE()), {
         folder: this.options.folder,
         responseMs: downloadDeadlineMs(bytes, commandMs, downloadMsPerMiB),
+        mimeSizes: batch.map((ref) => ref.size),
       });
-      const items = this.successful(responses, 'GetItem');
-      for (const [i, ref] of batch.entries()) {
-        const item = items[i];
-        // Deleted or moved by someone else since listing: nothing to import.
-        if (!item) continue;
-        yield { ref, raw: mimeOf(item) };
+      try {
+        const items = this.successful(responses, 'GetItem');
+        for (const [i, ref] of batch.entries()) {
+          const item = items[i];
+          // Deleted or moved by someone else since listing: nothing to import.
+          if (!item) continue;
+          yield { ref, raw: mimeOf(session, item) };
+        }
+      } finally {
+        session.releaseMimes();
       }
     }
   }
@@ -189,10 +195,10 @@ export class EwsSource implements MailSource {
   }
 }
 
-function mimeOf(item: Item): Buffer {
+function mimeOf(session: EwsSession, item: Item): MailBytes {
   const content = item.MimeContent?.Content;
   if (!content) throw new ProtocolError('the EWS server sent an item without MimeContent');
-  return Buffer.from(content, 'base64');
+  return session.takeMime(content) ?? Buffer.from(content, 'base64');
 }
 
 /** GetItem batches: at most FETCH_BATCH_ITEMS ids and FETCH_BATCH_BYTES of mail each (one big mail alone). */
