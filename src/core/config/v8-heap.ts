@@ -1,4 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * Keeps the main thread's V8 young generation at its initial 1 MB per semi-space instead
@@ -23,4 +25,40 @@ export function keepYoungGenerationSmall(nodeOptions = process.env.NODE_OPTIONS 
   if (/semi[-_]space/.test(nodeOptions) || execArgv.some((arg) => /semi[-_]space/.test(arg))) return false;
   setFlagsFromString('--semi-space-growth-factor=1');
   return true;
+}
+
+/**
+ * On a worker thread: a function to call with each piece of a large input it streams,
+ * which runs a full garbage collection after every `everyBytes`. Streaming a 25 MB mail
+ * through mailparser leaves ~30 MB of dead Buffers (the read pieces, the split lines, the
+ * decoded attachment pieces) that V8 frees only once external memory has grown by 64 MB
+ * since its last collection; collecting every few MB keeps a worker's peak near its live
+ * size (the 25 MB mail imported: ~16 MB less at the peak, for ~10 ms per collection). Off
+ * the main thread only, where a pause stops nothing but the parse; on the main thread, and
+ * wherever the collector cannot be reached, it does nothing.
+ */
+export function collectGarbageEvery(everyBytes: number): (piece: { length: number }) => void {
+  const collect = isMainThread ? null : workerCollector();
+  if (!collect) return () => undefined;
+  let since = 0;
+  return (piece) => {
+    since += piece.length;
+    if (since < everyBytes) return;
+    since = 0;
+    collect();
+  };
+}
+
+let collector: (() => void) | null | undefined;
+
+/** V8's gc(), made reachable in a fresh context (the flag is read when a context is created). */
+function workerCollector(): (() => void) | null {
+  if (collector !== undefined) return collector;
+  try {
+    setFlagsFromString('--expose-gc');
+    collector = runInNewContext('gc') as () => void;
+  } catch {
+    collector = null;
+  }
+  return collector;
 }

@@ -1,3 +1,4 @@
+import { collectGarbageEvery } from '../../core/config/v8-heap';
 import { isSpooled, readSpooled, releaseBytes, SpoolWriter, streamOf, wholeBytes, type MailBytes } from '../../core/spool/spooled-bytes';
 import { MailParser } from 'mailparser';
 import type { AttachmentStream, HeaderLines, Headers, MessageText, StructuredHeader } from 'mailparser';
@@ -143,8 +144,10 @@ function runMailParser(raw: MailBytes, limits: MailLimits, signal: AbortSignal, 
       settle(null);
     });
     if (!isSpooled(raw)) return parser.end(raw);
-    // A spooled mail is read a piece at a time: it is never whole in this thread's memory.
+    // A spooled mail is read a piece at a time: it is never whole in this thread's memory,
+    // and the garbage its pieces leave is collected as it goes (on a parse worker).
     const pieces = streamOf(raw);
+    pieces.on('data', collectGarbageEvery(SPOOLED_COLLECT_EVERY_BYTES));
     pieces.on('error', (error: Error) => settle(error));
     pieces.pipe(parser);
   });
@@ -274,6 +277,8 @@ function isUnclosedMultipart(contentType: ContentTypeValue, raw: MailBytes): boo
 }
 
 const SPOOLED_TAIL_BYTES = 64 * 1024;
+/** How much of a spooled mail is parsed between two garbage collections on a parse worker. */
+const SPOOLED_COLLECT_EVERY_BYTES = 2 * 1024 * 1024;
 
 /** A base name without directories or control characters, at most 255 characters, extension kept. */
 function safeFilename(given: string | undefined, index: number, contentType: string): string {
