@@ -137,8 +137,11 @@ export interface ServiceProcess {
 }
 
 /** Starts `node [nodeArgs] dist/src/main.js` with `env`; `url` resolves once it prints where it listens. */
+/** The allocator settings `npm start` and the Docker image give the service (README, "Memory"). */
+export const SHIPPED_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' };
+
 export function spawnService(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ServiceProcess {
-  const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], { env: { PATH: process.env.PATH, ...SHIPPED_MALLOC_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
