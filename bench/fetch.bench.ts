@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { connectImap } from '../test/support/imap';
+import { startEwsEmulator } from '../test/support/ews-emulator';
 import { dovecotPort } from '../test/support/mailboxes';
 import { createDatabase, dropDatabase } from '../test/support/postgres';
 import type { BenchContext, BenchResult, BenchScenario } from './bench.types';
@@ -53,11 +54,26 @@ async function ourFetchRate(context: BenchContext, protocol: 'imaps' | 'pops', u
 }
 
 
+/** Our full path over EWS (the emulator, as on-premises Exchange) for a folder with `mails`: its peak RSS. */
+async function ourEwsFetch(context: BenchContext, mails: CorpusMail[]): Promise<TimedFetch> {
+  const ews = await startEwsEmulator(context.env.trustedCert, context.env.auth);
+  try {
+    const user = `bench-ews-${Date.now().toString(36)}@bench.example`;
+    ews.setPassword(user, 'bench');
+    for (const mail of mails) ews.addMessage(user, mail.raw);
+    return await fetchInOwnProcess('postgres', {
+      protocol: 'ews', authType: 'password', connectUrl: ews.url, username: user, password: 'bench', caCertificate: context.env.caCert, afterFetch: 'markRead',
+    });
+  } finally {
+    await ews.close();
+  }
+}
+
 /**
  * Issue 5's `fetch` scenario: messages/s of fetch + ledger + store over IMAPS and POP3S for
  * 5,000 mixed mails on PostgreSQL, next to the raw imapflow FETCH rate and a bare
  * one-transaction-per-mail INSERT of the same bytes, measured in the same run; and the peak
- * RSS of a service process fetching a folder with a 25 MB mail.
+ * RSS of a service process fetching a folder with a 25 MB mail, over IMAPS and over EWS.
  */
 export const fetchScenario: BenchScenario = {
   name: 'fetch',
@@ -76,6 +92,9 @@ export const fetchScenario: BenchScenario = {
     const large = await ourFetchRate(context, 'imaps', await fillMailbox([largeMail(25 * 2 ** 20), ...mixedCorpus(20, 7)], 'bench-large'));
     const imported = await ourFetchRate(context, 'imaps', await fillMailbox([largeMail(25_000_000), ...mixedCorpus(20, 8)], 'bench-imported'));
     if (imported.summary.created < 21) throw new Error(`the 25,000,000-byte mail was not imported: ${JSON.stringify(imported.summary)}`);
+    // The same mail over EWS, where it arrives as base64 inside one SOAP answer.
+    const overEws = await ourEwsFetch(context, [largeMail(25_000_000), ...mixedCorpus(20, 9)]);
+    if (overEws.summary.created < 21) throw new Error(`the 25,000,000-byte mail was not imported over EWS: ${JSON.stringify(overEws.summary)}`);
     return {
       scenario: 'fetch',
       figures: {
@@ -87,6 +106,7 @@ export const fetchScenario: BenchScenario = {
         ...Object.fromEntries(Object.entries(imaps.cpuMsPerMail).map(([who, ms]) => [`IMAPS CPU ms/mail, ${who}`, ms])),
         'peak RSS MB with a 25 MB mail': large.peakRssMb,
         'peak RSS MB with a 25 MB mail imported': imported.peakRssMb,
+        'peak RSS MB with a 25 MB mail imported over EWS': overEws.peakRssMb,
       },
       baseline: { 'raw imapflow FETCH mails/s': round(rawFetch), 'bare INSERT (1 tx/mail) mails/s': round(bareInsert) },
       ratios: {
