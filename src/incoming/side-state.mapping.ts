@@ -23,7 +23,7 @@ export function stateForError(error: unknown, current: SideState): SideState {
 export function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof MailError) return { code: error.code, message: error.message };
   if (error instanceof DatabaseUnavailableError) {
-    return { code: error.timedOut ? 'TIMEOUT' : 'CONNECTION_FAILED', message: `${error.message}; nothing was acknowledged, the next run takes the mail again` };
+    return { code: error.timedOut ? 'TIMEOUT' : 'CONNECTION_FAILED', message: `${error.message}; mail not yet stored stays on the server for the next run` };
   }
   return { code: 'PROTOCOL_ERROR', message: `unexpected error: ${(error as Error)?.message ?? String(error)}` };
 }

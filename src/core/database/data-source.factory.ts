@@ -22,7 +22,9 @@ export interface DataSourceSettings {
   poolSize?: number;
   /**
    * PostgreSQL only: the longest a statement may run (or wait for a lock) before the server
-   * cancels it. A transaction left idle is ended after twice that. Null: no limit.
+   * cancels it. Null: no limit. (No idle-in-transaction limit: an OAuth2 token refresh waits
+   * for the token endpoint inside its locking transaction, and ending that session could
+   * lose a rotated refresh token the endpoint already issued.)
    */
   statementTimeoutMs?: number | null;
 }
@@ -100,9 +102,7 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
         // A server that stops answering (a lock held elsewhere, an overloaded disk) cancels the
         // statement itself, so no unit of work waits on it for ever; keepalive notices a peer
         // that is gone without a word.
-        ...(settings.statementTimeoutMs
-          ? { statement_timeout: settings.statementTimeoutMs, idle_in_transaction_session_timeout: 2 * settings.statementTimeoutMs }
-          : {}),
+        ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
         keepAlive: true,
       },
     });

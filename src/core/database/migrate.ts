@@ -15,16 +15,14 @@ export async function runMigrations(dataSource: DataSource, embedded: boolean): 
   const key = advisoryKey('deskmail:migrations');
   try {
     await runner.query('SET statement_timeout = 0');
-    await runner.query('SET idle_in_transaction_session_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [key]);
     const executor = new MigrationExecutor(dataSource, runner);
     executor.transaction = 'each';
     return (await executor.executePendingMigrations()).map((m) => m.name);
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
-    // Back to the pool's own limits (the connection's start-up values) before it goes back.
+    // Back to the pool's own limit (the connection's start-up value) before it goes back.
     await runner.query('RESET statement_timeout').catch(() => undefined);
-    await runner.query('RESET idle_in_transaction_session_timeout').catch(() => undefined);
     await runner.release();
   }
 }

@@ -95,12 +95,12 @@ export class EwsSource implements MailSource {
     for (const batch of batches(refs)) {
       const bytes = batch.reduce((sum, ref) => sum + ref.size, 0) * 1.4; // base64 inside SOAP
       const { commandMs, downloadMsPerMiB } = this.options.deadlines;
-      const responses = await session.call('GetItem', () => session.service.BindToItems(batch.map((ref) => new ItemId(ref.serverId)), MIME_SHAPE()), {
-        folder: this.options.folder,
-        responseMs: downloadDeadlineMs(bytes, commandMs, downloadMsPerMiB),
-        mimeSizes: batch.map((ref) => ref.size),
-      });
       try {
+        const responses = await session.call('GetItem', () => session.service.BindToItems(batch.map((ref) => new ItemId(ref.serverId)), MIME_SHAPE()), {
+          folder: this.options.folder,
+          responseMs: downloadDeadlineMs(bytes, commandMs, downloadMsPerMiB),
+          mimeSizes: batch.map((ref) => ref.size),
+        });
         const items = this.successful(responses, 'GetItem');
         for (const [i, ref] of batch.entries()) {
           const item = items[i];
@@ -109,6 +109,7 @@ export class EwsSource implements MailSource {
           yield { ref, raw: mimeOf(session, item) };
         }
       } finally {
+        // What this batch brought and nobody took (a failed answer, a run that stopped) goes back.
         session.releaseMimes();
       }
     }
