@@ -278,7 +278,7 @@ function isUnclosedMultipart(contentType: ContentTypeValue, raw: MailBytes): boo
 
 const SPOOLED_TAIL_BYTES = 64 * 1024;
 /** How much of a spooled mail is parsed between two garbage collections on a parse worker. */
-const SPOOLED_COLLECT_EVERY_BYTES = 2 * 1024 * 1024;
+const SPOOLED_COLLECT_EVERY_BYTES = 1024 * 1024;
 
 /** A base name without directories or control characters, at most 255 characters, extension kept. */
 function safeFilename(given: string | undefined, index: number, contentType: string): string {
