@@ -100,10 +100,12 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
         connectionTimeoutMillis: CONNECT_DEADLINE_MS,
         idleTimeoutMillis: 30_000,
         // A server that stops answering (a lock held elsewhere, an overloaded disk) cancels the
-        // statement itself, so no unit of work waits on it for ever; keepalive notices a peer
-        // that is gone without a word.
+        // statement itself, so no unit of work waits on it for ever; keepalive probes an idle
+        // connection after 10 s (the OS default is two hours), so a peer gone without a word
+        // is noticed and the pool drops that connection.
         ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
         keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
       },
     });
   }
