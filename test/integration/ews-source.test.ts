@@ -12,7 +12,7 @@ import type { MailRef, MailSource, MailSourceOptions, SourceCursor } from '../..
 import { testEnv } from '../support/env';
 import { startEwsEmulator, type EwsEmulator } from '../support/ews-emulator';
 import { TEST_DEADLINES, collect, numberedMail, oauthAccount } from '../support/graph-emulator-testkit';
-import { buildTestMail } from '../support/mail';
+import { buildTestMail, threeMegabyteMail } from '../support/mail';
 import { openSpoolFiles } from '../support/spool';
 import { uniqueId } from '../support/tmp';
 
@@ -101,7 +101,7 @@ describe('EwsSource lists, fetches and acknowledges', () => {
   it('decodes MimeContent as the answer arrives: a big mail into a spool file byte for byte, a small one in memory', async () => {
     const { address, credentials } = passwordAccount();
     const [small] = deliver(address, 1);
-    const big = buildTestMail({ subject: 'a 3 MB mail', body: Array.from({ length: 40_000 }, (_, i) => `line ${i} `.padEnd(76, 'x')).join('\r\n') });
+    const big = threeMegabyteMail();
     ews.addMessage(address, big.raw);
     const spoolsBefore = openSpoolFiles();
     const source = await connected(options(credentials, { spoolAboveBytes: 1024 * 1024 }));

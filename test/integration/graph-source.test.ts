@@ -11,7 +11,7 @@ import type { MailRef, MailSource, MailSourceOptions, SourceCursor } from '../..
 import { testEnv } from '../support/env';
 import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulator';
 import { TEST_DEADLINES, collect, numberedMail, oauthAccount, type OAuthAccount } from '../support/graph-emulator-testkit';
-import { buildTestMail } from '../support/mail';
+import { buildTestMail, threeMegabyteMail } from '../support/mail';
 import { openSpoolFiles } from '../support/spool';
 
 const env = testEnv();
@@ -80,7 +80,7 @@ describe('GraphSource lists, fetches and acknowledges', () => {
   it('streams $value into a spool file above spoolAboveBytes, byte for byte (gzip from Graph undone on the way), small mails in memory', async () => {
     const account = await oauthAccount('graph-');
     const [small] = deliver(account.address, 1);
-    const big = buildTestMail({ subject: 'a 3 MB mail', body: Array.from({ length: 40_000 }, (_, i) => `line ${i} `.padEnd(76, 'x')).join('\r\n') });
+    const big = threeMegabyteMail();
     graph.addMessage(account.address, big.raw);
     const spoolsBefore = openSpoolFiles();
     const source = await connected(options(account, { spoolAboveBytes: 1024 * 1024 }));

@@ -37,3 +37,8 @@ export function buildTestMail(options: TestMailOptions = {}): { raw: string; mes
   const body = (options.body ?? 'Hello from the test.').replace(/\r?\n/g, '\r\n');
   return { raw: `${head}\r\n\r\n${body}\r\n`, messageId };
 }
+
+/** A ~3 MB mail of plain 76-character lines: above a 1 MiB spool threshold, cheap to compare. */
+export function threeMegabyteMail(): { raw: string; messageId: string } {
+  return buildTestMail({ subject: 'a 3 MB mail', body: Array.from({ length: 40_000 }, (_, i) => `line ${i} `.padEnd(76, 'x')).join('\r\n') });
+}

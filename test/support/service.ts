@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { startService, type RunningService } from '../../src/bootstrap';
@@ -137,8 +138,13 @@ export interface ServiceProcess {
 }
 
 /** Starts `node [nodeArgs] dist/src/main.js` with `env`; `url` resolves once it prints where it listens. */
-/** The allocator settings `npm start` and the Docker image give the service (README, "Memory"). */
-export const SHIPPED_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '1048576' };
+/**
+ * The allocator settings `npm start` gives the service (README, "Memory"), read from its
+ * script (`NAME=${NAME:-value}`), so a spawned service starts as the shipped one does.
+ */
+export const SHIPPED_MALLOC_ENV: Record<string, string> = Object.fromEntries(
+  [...(JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')).scripts.start as string).matchAll(/\b(MALLOC_\w+)=\$\{\1:-([^}]+)\}/g)].map((m) => [m[1], m[2]]),
+);
 
 export function spawnService(env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ServiceProcess {
   const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], { env: { PATH: process.env.PATH, ...SHIPPED_MALLOC_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

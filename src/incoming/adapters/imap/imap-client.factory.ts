@@ -10,6 +10,9 @@ interface ImapFlowLogEntry {
   err?: unknown;
 }
 
+/** imapflow's Logger, with the level check it asks a pino-like logger for (its type leaves it out). */
+export type LevelAwareLogger = Logger & { isLevelEnabled(level: LogLevel): boolean };
+
 /**
  * The logger we give imapflow. Its debug/trace entries with `src` are the protocol lines,
  * already compiled with imapflow's own masking (sensitive values → "(* value hidden *)",
@@ -21,9 +24,6 @@ interface ImapFlowLogEntry {
  * with its literal, into a log line we would drop (about a tenth of a fetch's main-thread
  * allocations).
  */
-/** imapflow's Logger, with the level check it asks a pino-like logger for (its type leaves it out). */
-export type LevelAwareLogger = Logger & { isLevelEnabled(level: LogLevel): boolean };
-
 export function imapFlowLogger(redactor: TranscriptRedactor, onCommandError: (err: unknown) => void): LevelAwareLogger {
   const line = (entry: ImapFlowLogEntry) => {
     if (!entry || typeof entry.msg !== 'string') return;
